@@ -1,0 +1,96 @@
+/*
+ * core.h - the postfix-trace engine: feed it lines, it calls the sink with
+ * finished records (JSON text, one per record, SCHEMA.md version 1).
+ *
+ * One pt_core owns every open entry (host + queue ID), the smtpd session
+ * table and pending links, and the counters. Time is the log's clock: the
+ * latest line time seen, or what pt_core_tick() says when input is quiet.
+ *
+ * Memory: the core copies what it keeps from a line; callers may reuse
+ * their buffers once pt_core_feed returns. Record text handed to the sink
+ * is owned by the core and valid only during the callback; the json_object
+ * passed beside it likewise (take a reference with json_object_get to keep).
+ * Thread-safety: a pt_core is NOT thread-safe; one thread at a time (the
+ * daemon adapters hold a lock around every call). Different cores share
+ * nothing.
+ */
+#ifndef POSTFIX_TRACE_CORE_H
+#define POSTFIX_TRACE_CORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "postfix-trace/line.h"
+
+struct json_object;
+
+/* Options; fill with pt_core_options_default() then change fields. */
+typedef struct pt_core_options {
+    uint32_t max_entries;       /* open entries at most (default 100000) */
+    double idle_timeout;        /* seconds without a line (default 7200) */
+    double linger;              /* seconds a finished record waits (default 2) */
+    int include_raw;            /* add "raw" lines to records (default 0) */
+    int emit_deferred;          /* "progress" record at first deferral (default 0) */
+} pt_core_options;
+
+/* The counters of SCHEMA.md. */
+typedef struct pt_stats {
+    uint64_t lines_seen;
+    uint64_t lines_postfix;
+    uint64_t lines_parsed;
+    uint64_t lines_unrecognised;
+    uint64_t lines_malformed;
+    uint64_t rec_removed, rec_expired, rec_deleted, rec_rejected, rec_discarded,
+             rec_aborted, rec_timeout, rec_evicted, rec_shutdown,
+             rec_reject, rec_progress;
+    uint64_t cache_entries;
+    uint64_t cache_high_water;
+    uint64_t evictions;
+    uint64_t timeouts;
+} pt_stats;
+
+/* Sink: called once per finished record. json is one line without '\n'. */
+typedef void (*pt_record_sink)(void *ctx, const char *json, size_t len,
+                               struct json_object *record);
+
+typedef struct pt_core pt_core;
+
+/* Fill *o with the defaults of SCHEMA.md and the issue. */
+void pt_core_options_default(pt_core_options *o);
+
+/* Make a core. NULL on no memory or invalid options (max_entries 0). */
+pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx);
+
+/* Finish every open and lingering entry (end "shutdown"), then free. */
+void pt_core_free(pt_core *c);
+
+/* Hand one line to the core (counts, parses, correlates, may emit). */
+void pt_core_feed(pt_core *c, const pt_line *line);
+
+/* Count a line whose syslog header could not be read. */
+void pt_core_count_malformed(pt_core *c);
+
+/* Advance the log's clock to now (if later) and emit what is due. */
+void pt_core_tick(pt_core *c, const pt_time *now);
+
+/* Emit every open and lingering entry now, with end "shutdown". */
+void pt_core_flush(pt_core *c);
+
+/* Copy the counters into *s. */
+void pt_core_stats(const pt_core *c, pt_stats *s);
+
+/* Write the counters as one JSON object (no newline) to buf; returns len,
+ * or the length needed if it did not fit (as snprintf). */
+size_t pt_stats_json(const pt_stats *s, char *buf, size_t size);
+
+/* Save every open and lingering entry to f (the daemons' state file);
+ * 0 on success, -1 with errno on failure. Entries stay in the core. */
+int pt_core_save(pt_core *c, FILE *f);
+
+/* Load entries saved by pt_core_save into an empty core; 0 on success, -1
+ * when the file is not a valid state file (nothing is loaded then). */
+int pt_core_load(pt_core *c, FILE *f);
+
+/* The library's version string. */
+const char *pt_version(void);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * event.h - what the parser understood of one Postfix line: a kind plus
+ * typed fields (slices into the line, numbers). All Postfix knowledge lives
+ * in the parser (lib/parse*.c); the correlator only reads events.
+ *
+ * Memory: every slice in a pt_event points into the pt_line it was parsed
+ * from; the event is valid only while that line's buffer is. Parsing
+ * allocates nothing. Thread-safety: pt_parse is reentrant (no state).
+ */
+#ifndef POSTFIX_TRACE_EVENT_H
+#define POSTFIX_TRACE_EVENT_H
+
+#include <stdint.h>
+#include "postfix-trace/line.h"
+
+typedef enum pt_ev_kind {
+    PT_EV_NOT_POSTFIX = 0,      /* program is not a Postfix daemon */
+    PT_EV_UNRECOGNISED,         /* Postfix line no rule understood */
+    PT_EV_KNOWN,                /* understood, nothing to correlate */
+    PT_EV_CONNECT,              /* smtpd: connect from NAME[IP]:PORT */
+    PT_EV_DISCONNECT,           /* smtpd: disconnect / lost connection / timeout */
+    PT_EV_TLS,                  /* smtpd: ... TLS connection established from ... */
+    PT_EV_CLIENT,               /* smtpd/qmqpd: QID: client=NAME[IP]:PORT[, sasl_*] */
+    PT_EV_REJECT,               /* smtpd/postscreen: NOQUEUE|QID: ACTION: STAGE from ... */
+    PT_EV_SMTPD_FILTER,         /* smtpd: QID|NOQUEUE: filter: ... (info for the message) */
+    PT_EV_PICKUP,               /* pickup: QID: uid=N from=<S> */
+    PT_EV_MESSAGE_ID,           /* cleanup: QID: message-id=<ID> */
+    PT_EV_CLEANUP_ACTION,       /* cleanup: QID: reject|warning|hold|discard|redirect|... */
+    PT_EV_QMGR_FROM,            /* qmgr: QID: from=<S>, size=N, nrcpt=N (queue active) */
+    PT_EV_QMGR_EXPIRED,         /* qmgr/postsuper: QID: from=<S>, status=expired|force-expired */
+    PT_EV_REMOVED,              /* qmgr: QID: removed */
+    PT_EV_DELIVERY,             /* delivery agent: QID: to=<R>, ... status=S (REPLY) */
+    PT_EV_NOTIFICATION,         /* bounce: QID: sender non-delivery notification: NEWQID */
+    PT_EV_ADMIN                 /* postsuper: QID: removed|placed on hold|released ... */
+} pt_ev_kind;
+
+/* pt_event.admin values (postsuper and qmgr administrative actions). */
+typedef enum pt_admin_kind {
+    PT_ADMIN_NONE = 0,
+    PT_ADMIN_DELETED,           /* postsuper: QID: removed */
+    PT_ADMIN_HOLD,              /* postsuper: QID: placed on hold */
+    PT_ADMIN_RELEASE,           /* postsuper: QID: released from hold */
+    PT_ADMIN_REQUEUE            /* postsuper: QID: requeued */
+} pt_admin_kind;
+
+/* pt_event.notification values. */
+typedef enum pt_notify_kind {
+    PT_NOTIFY_NONE = 0,
+    PT_NOTIFY_NON_DELIVERY,     /* "sender non-delivery notification" (and postmaster ...) */
+    PT_NOTIFY_DELAY,            /* "sender delay notification" */
+    PT_NOTIFY_SUCCESS           /* "sender delivery status notification" */
+} pt_notify_kind;
+
+/* The program name split up: "postfix-out/amavis/smtp". */
+typedef struct pt_program {
+    pt_slice syslog_name;       /* "postfix-out/amavis": all but the last part */
+    pt_slice transport;         /* "amavis": between first and last part, or empty */
+    pt_slice daemon;            /* "smtp": the last part */
+} pt_program;
+
+/* A client as Postfix writes it: NAME[IP]:PORT (name "unknown" is dropped). */
+typedef struct pt_client {
+    pt_slice name;
+    pt_slice ip;
+    int32_t port;               /* -1 when absent */
+} pt_client;
+
+typedef struct pt_event {
+    pt_ev_kind kind;
+    pt_program prog;
+    pt_slice queue_id;          /* empty for NOQUEUE and session lines */
+
+    /* Session and client facts (CONNECT, CLIENT, TLS, REJECT, DISCONNECT). */
+    pt_client client;
+    pt_slice helo;
+    pt_slice sasl_method, sasl_username;
+    pt_slice tls_trust;         /* "Anonymous", "Trusted", "Verified", "Untrusted" */
+    pt_slice tls_protocol, tls_cipher;
+    int32_t tls_bits;           /* -1 when absent */
+
+    /* Envelope. */
+    pt_slice from;              /* present (p != NULL) but empty for <> */
+    pt_slice to, orig_to;
+    int64_t size;               /* -1 when absent */
+    int32_t nrcpt;              /* -1 when absent */
+    int32_t uid;                /* pickup uid, -1 when absent */
+    pt_slice message_id;
+
+    /* Delivery (DELIVERY). */
+    pt_slice relay;
+    pt_slice status;            /* "sent", "deferred", "bounced", "expired" ... */
+    pt_slice dsn;               /* "5.1.1" */
+    pt_slice reply;             /* text inside the final parentheses */
+    pt_slice queued_as;         /* next hop's queue ID from the reply */
+    pt_slice forwarded_as;      /* local: "forwarded as NEWQID" */
+    int32_t smtp_code;          /* -1 when absent */
+    int32_t conn_use;           /* -1 when absent */
+    double delay;               /* -1 when absent */
+    double delays[4];           /* -1 each when absent */
+
+    /* Actions (REJECT, CLEANUP_ACTION, SMTPD_FILTER). */
+    pt_slice action;            /* "reject", "hold", "milter-reject", "warning" ... */
+    pt_slice stage;             /* "RCPT", "END-OF-MESSAGE", "header Subject" ... */
+    pt_slice reason;            /* text after the code / dsn */
+    pt_slice proto;
+    pt_slice text;              /* the event text for a message's events */
+
+    /* Links and administration. */
+    pt_notify_kind notification;
+    pt_slice new_queue_id;      /* NOTIFICATION: the notification's queue ID */
+    pt_admin_kind admin;
+    int force_expired;          /* QMGR_EXPIRED: status=force-expired */
+    int disconnect_lost;        /* DISCONNECT: lost connection / timeout */
+} pt_event;
+
+/* Parse one line into *ev. Always fills ev->kind; never reads outside the
+ * line's slices. Returns ev->kind. */
+pt_ev_kind pt_parse(const pt_line *line, pt_event *ev);
+
+/* Split a program name ("postfix/submission/smtpd") into *out. Returns 1 if
+ * it names a Postfix daemon (first part starts with "postfix"), else 0. */
+int pt_program_split(pt_slice program, pt_program *out);
+
+/* Parse "NAME[IP]:PORT" or "NAME[IP]" or "[IP]:PORT" at s; fills *c.
+ * Returns bytes consumed, 0 when s does not start with a client. */
+size_t pt_parse_client(pt_slice s, pt_client *c);
+
+#endif
