@@ -111,6 +111,17 @@ typedef struct pt_event {
     pt_admin_kind admin;
     int force_expired;          /* QMGR_EXPIRED: status=force-expired */
     int disconnect_lost;        /* DISCONNECT: lost connection / timeout */
+
+    /* Added by the parser (see lib/parse*.c). */
+    const char *action_name;    /* REJECT, CLEANUP_ACTION, SMTPD_FILTER: the
+                                 * action in SCHEMA.md's events vocabulary
+                                 * ("reject", "reject_warning", "warning",
+                                 * "hold", "discard", "redirect", "filter",
+                                 * "milter-reject", "milter-hold",
+                                 * "milter-discard", "info"); a static
+                                 * string, NULL when the line has no action */
+    pt_slice sasl_sender;       /* CLIENT: sasl_sender=S */
+    pt_slice orig_queue_id;     /* CLIENT: orig_queue_id=QID (XFORWARD) */
 } pt_event;
 
 /* Parse one line into *ev. Always fills ev->kind; never reads outside the

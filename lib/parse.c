@@ -1,0 +1,115 @@
+/*
+ * parse.c - pt_parse: split the program name, dispatch on the daemon, and
+ * fall back to the rules every daemon shares (warnings, delivery lines).
+ */
+#include <string.h>
+#include "parse_internal.h"
+
+static void event_reset(pt_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = PT_EV_UNRECOGNISED;
+    ev->client.port = -1;
+    ev->tls_bits = -1;
+    ev->size = -1;
+    ev->nrcpt = -1;
+    ev->uid = -1;
+    ev->smtp_code = -1;
+    ev->conn_use = -1;
+    ev->delay = -1;
+    ev->delays[0] = ev->delays[1] = ev->delays[2] = ev->delays[3] = -1;
+}
+
+pt_ev_kind pt_parse_generic(pt_slice msg, pt_event *ev)
+{
+    static const char *const prefixes[] = {
+        "warning: ", "fatal: ", "panic: ", "error: ", "statistics: ", NULL
+    };
+    pu_cur c = pu_cur_of(msg);
+    pt_slice qid = { NULL, 0 };
+    int i, had_qid = pu_qid_prefix(&c, &qid);
+    for (i = 0; prefixes[i]; i++) {
+        if (pu_lit(&c, prefixes[i])) {
+            if (had_qid == 1)
+                ev->queue_id = qid;
+            ev->kind = PT_EV_KNOWN;
+            return ev->kind;
+        }
+    }
+    return PT_EV_UNRECOGNISED;
+}
+
+static int daemon_in(pt_slice d, const char *const *list)
+{
+    int i;
+    for (i = 0; list[i]; i++)
+        if (pt_slice_eq(d, list[i]))
+            return 1;
+    return 0;
+}
+
+int pt_daemon_is_delivery(pt_slice d)
+{
+    static const char *const list[] = {
+        "smtp", "lmtp", "local", "virtual", "pipe", "error", "discard",
+        "retry", "relay", NULL
+    };
+    return daemon_in(d, list);
+}
+
+int pt_daemon_is_other(pt_slice d)
+{
+    static const char *const list[] = {
+        "anvil", "scache", "master", "tlsproxy", "tlsmgr", "verify",
+        "trivial-rewrite", "trivial_rewrite", "postdrop", "sendmail",
+        "postmap", "postalias", "postlogd", "proxymap", "showq", "flush",
+        "spawn", "postfix-script", "postqueue", "postlog", "postconf",
+        "postcat", "postkick", "postlock", "postmulti", "postfix",
+        "dnsblog", "script", "mailq", "newaliases", NULL
+    };
+    return daemon_in(d, list);
+}
+
+pt_ev_kind pt_parse(const pt_line *line, pt_event *ev)
+{
+    pt_slice d, msg = line->msg;
+    pt_ev_kind k;
+    pt_program prog;
+
+    event_reset(ev);
+    if (!pt_program_split(line->program, &prog)) {
+        ev->kind = PT_EV_NOT_POSTFIX;
+        return ev->kind;
+    }
+    ev->prog = prog;
+    if (msg.p == NULL) {
+        msg.p = "";
+        msg.n = 0;
+    }
+    d = prog.daemon;
+    if (pt_slice_eq(d, "smtpd") || pt_slice_eq(d, "qmqpd"))
+        k = pt_parse_smtpd(msg, ev);
+    else if (pt_slice_eq(d, "postscreen"))
+        k = pt_parse_postscreen(msg, ev);
+    else if (pt_slice_eq(d, "cleanup"))
+        k = pt_parse_cleanup(msg, ev);
+    else if (pt_slice_eq(d, "qmgr") || pt_slice_eq(d, "oqmgr"))
+        k = pt_parse_qmgr(msg, ev);
+    else if (pt_slice_eq(d, "pickup"))
+        k = pt_parse_pickup(msg, ev);
+    else if (pt_slice_eq(d, "postsuper"))
+        k = pt_parse_postsuper(msg, ev);
+    else if (pt_slice_eq(d, "bounce") || pt_slice_eq(d, "defer")
+             || pt_slice_eq(d, "trace"))
+        k = pt_parse_bounce(msg, ev);
+    else if (pt_daemon_is_delivery(d))
+        k = pt_parse_delivery(msg, ev);
+    else if (pt_daemon_is_other(d))
+        k = pt_parse_other(msg, ev);
+    else
+        k = pt_parse_delivery(msg, ev);   /* unknown daemon: to= lines only */
+    if (k == PT_EV_UNRECOGNISED)
+        k = pt_parse_generic(msg, ev);
+    ev->kind = k;
+    return k;
+}

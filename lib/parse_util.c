@@ -1,0 +1,409 @@
+/*
+ * parse_util.c - scanners shared by the daemon parsers (see parse_util.h).
+ * Every function works on [p, e) and never reads outside it.
+ */
+#include <string.h>
+#include "parse_util.h"
+
+int pu_starts(const char *p, const char *e, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+int pu_lit(pu_cur *c, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (pu_left(c) < n || memcmp(c->p, lit, n) != 0)
+        return 0;
+    c->p += n;
+    return 1;
+}
+
+int pu_rest_is(const pu_cur *c, const char *lit)
+{
+    size_t n = strlen(lit);
+    return pu_left(c) == n && memcmp(c->p, lit, n) == 0;
+}
+
+const char *pu_findc(const char *p, const char *e, char ch)
+{
+    if (p >= e)
+        return NULL;
+    return memchr(p, ch, (size_t)(e - p));
+}
+
+const char *pu_find(const char *p, const char *e, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (n == 0)
+        return p;
+    while ((size_t)(e - p) >= n) {
+        const char *q = memchr(p, lit[0], (size_t)(e - p) - n + 1);
+        if (q == NULL)
+            return NULL;
+        if (memcmp(q, lit, n) == 0)
+            return q;
+        p = q + 1;
+    }
+    return NULL;
+}
+
+int pu_ends(pt_slice s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.p != NULL && s.n >= n && memcmp(s.p + s.n - n, lit, n) == 0;
+}
+
+static int is_digit(unsigned char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static int is_alnum(unsigned char ch)
+{
+    return is_digit(ch) || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
+
+int pu_uint(pu_cur *c, int64_t max, int64_t *out)
+{
+    const char *p = c->p;
+    int64_t v = 0;
+    if (p >= c->e || !is_digit((unsigned char)*p))
+        return 0;
+    while (p < c->e && is_digit((unsigned char)*p)) {
+        int d = *p - '0';
+        if (v > (max - d) / 10)
+            return 0;
+        v = v * 10 + d;
+        p++;
+    }
+    c->p = p;
+    *out = v;
+    return 1;
+}
+
+int pu_decimal(pu_cur *c, double *out)
+{
+    const char *p = c->p;
+    double v = 0, scale = 1;
+    int digits = 0;
+    while (p < c->e && is_digit((unsigned char)*p)) {
+        if (digits < 15)
+            v = v * 10 + (*p - '0');
+        else
+            v *= 10;
+        digits++;
+        p++;
+    }
+    if (digits == 0)
+        return 0;
+    if (p < c->e && *p == '.') {
+        const char *q = p + 1;
+        int frac = 0;
+        while (q < c->e && is_digit((unsigned char)*q)) {
+            if (frac < 9) {
+                scale /= 10;
+                v += (*q - '0') * scale;
+            }
+            frac++;
+            q++;
+        }
+        if (frac == 0)
+            return 0;
+        p = q;
+    }
+    c->p = p;
+    *out = v;
+    return 1;
+}
+
+int pu_qid_valid(const char *p, size_t n)
+{
+    size_t i;
+    int hex = 1, nov = 1;
+    if (n < 5 || n > 32)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (!is_alnum(ch))
+            return 0;
+        if (!(is_digit(ch) || (ch >= 'A' && ch <= 'F')))
+            hex = 0;
+        if (strchr("AEIOUaeiou", ch) != NULL)
+            nov = 0;
+    }
+    return hex || nov;
+}
+
+static const char *alnum_run(const char *p, const char *e)
+{
+    while (p < e && is_alnum((unsigned char)*p))
+        p++;
+    return p;
+}
+
+int pu_qid_word(pu_cur *c, pt_slice *qid)
+{
+    const char *q = alnum_run(c->p, c->e);
+    if (!pu_qid_valid(c->p, (size_t)(q - c->p)))
+        return 0;
+    *qid = pu_sl(c->p, q);
+    c->p = q;
+    return 1;
+}
+
+int pu_qid_prefix(pu_cur *c, pt_slice *qid)
+{
+    pu_cur t = *c;
+    if (pu_lit(&t, "NOQUEUE: ")) {
+        *qid = pu_sl(c->p, c->p);
+        *c = t;
+        return 2;
+    }
+    if (!pu_qid_word(&t, qid) || !pu_lit(&t, ": "))
+        return 0;
+    *c = t;
+    return 1;
+}
+
+/* Shared body of pu_addr_gt / pu_addr_comma. */
+static const char *addr_scan(const char *p, const char *e, char stop)
+{
+    int quoted = 0;
+    while (p < e) {
+        unsigned char ch = (unsigned char)*p;
+        if (quoted) {
+            if (ch == '\\') {
+                if (p + 1 >= e)
+                    return NULL;
+                p += 2;
+                continue;
+            }
+            if (ch == '"')
+                quoted = 0;
+        } else {
+            if (ch == (unsigned char)stop)
+                return p;
+            if (ch <= ' ' || ch == 0x7f)
+                return NULL;
+            if (ch == '"')
+                quoted = 1;
+        }
+        p++;
+    }
+    return NULL;
+}
+
+const char *pu_addr_gt(const char *p, const char *e)
+{
+    return addr_scan(p, e, '>');
+}
+
+const char *pu_addr_comma(const char *p, const char *e)
+{
+    return addr_scan(p, e, ',');
+}
+
+static int digits_1_3(pu_cur *c)
+{
+    int n = 0;
+    while (c->p < c->e && is_digit((unsigned char)*c->p) && n < 4) {
+        c->p++;
+        n++;
+    }
+    return n >= 1 && n <= 3;
+}
+
+int pu_dsn(pu_cur *c, pt_slice *dsn)
+{
+    pu_cur t = *c;
+    if (t.p >= t.e || (*t.p != '2' && *t.p != '4' && *t.p != '5'))
+        return 0;
+    t.p++;
+    if (!pu_lit(&t, ".") || !digits_1_3(&t) || !pu_lit(&t, ".")
+        || !digits_1_3(&t))
+        return 0;
+    if (t.p < t.e && is_digit((unsigned char)*t.p))
+        return 0;
+    *dsn = pu_sl(c->p, t.p);
+    *c = t;
+    return 1;
+}
+
+int32_t pu_smtp_code(const char *p, const char *e)
+{
+    if (e - p < 3 || p[0] < '2' || p[0] > '5' || !is_digit((unsigned char)p[1])
+        || !is_digit((unsigned char)p[2]))
+        return -1;
+    if (e - p > 3 && p[3] != ' ' && p[3] != '-')
+        return -1;
+    return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+}
+
+void pu_split_reply(pt_slice text, int32_t *code, pt_slice *dsn,
+                    pt_slice *reason)
+{
+    pu_cur c = pu_cur_of(text);
+    pt_slice d = { NULL, 0 };
+    *code = pu_smtp_code(c.p, c.e);
+    if (*code >= 0) {
+        c.p += 3;
+        if (c.p < c.e)
+            c.p++;
+    }
+    {
+        pu_cur t = c;
+        if (pu_dsn(&t, &d) && (t.p == t.e || *t.p == ' ')) {
+            if (t.p < t.e)
+                t.p++;
+            c = t;
+        } else {
+            d.p = NULL;
+            d.n = 0;
+        }
+    }
+    *dsn = d;
+    *reason = pu_rest(&c);
+}
+
+const char *pu_action_name(pt_slice a)
+{
+    static const char *const same[] = {
+        "reject", "reject_warning", "hold", "discard", "redirect", "filter",
+        "milter-reject", "milter-hold", "milter-discard", NULL
+    };
+    static const char *const info[] = {
+        "info", "prepend", "replace", "strip", "bcc", "ignore", "dunno",
+        "ok", NULL
+    };
+    int i;
+    for (i = 0; same[i]; i++)
+        if (pt_slice_eq(a, same[i]))
+            return same[i];
+    if (pt_slice_eq(a, "warn") || pt_slice_eq(a, "warning"))
+        return "warning";
+    for (i = 0; info[i]; i++)
+        if (pt_slice_eq(a, info[i]))
+            return "info";
+    if (a.n > 7 && memcmp(a.p, "milter-", 7) == 0)
+        return "info";
+    return NULL;
+}
+
+/* ---- trailer engine ---- */
+
+#define PU_TRAILER_BUDGET 256
+
+void pu_tctx_init(pu_tctx *t, int comma, int text_tail)
+{
+    memset(t, 0, sizeof(*t));
+    t->comma = comma;
+    t->text_tail = text_tail;
+    t->budget = PU_TRAILER_BUDGET;
+}
+
+static void leaf(pu_tctx *t)
+{
+    if (t->count == 0)
+        t->best = t->cur;
+    t->count++;
+}
+
+static const pt_slice no_slice = { NULL, 0 };
+
+static pt_slice *field_of(pu_tctx *t, int i)
+{
+    switch (i) {
+    case 0: return &t->cur.from;
+    case 1: return &t->cur.to;
+    case 2: return &t->cur.proto;
+    default: return &t->cur.helo;
+    }
+}
+
+static void walk(pu_tctx *t, const char *p, const char *e, int idx, int first)
+{
+    static const char *const names[4] = { "from=<", "to=<", "proto=", "helo=<" };
+    const char *sep, *s, *g;
+    pt_slice *f;
+    int i;
+
+    if (t->count >= 2)
+        return;
+    if (--t->budget < 0) {
+        t->count = 2;
+        return;
+    }
+    if (p == e) {
+        leaf(t);
+        return;
+    }
+    if (t->text_tail && !first && pu_starts(p, e, ": ")) {
+        t->cur.text = pu_sl(p + 2, e);
+        leaf(t);
+        t->cur.text = no_slice;
+        return;
+    }
+    sep = first ? " " : (t->comma ? ", " : " ");
+    if (!pu_starts(p, e, sep))
+        return;
+    p += strlen(sep);
+    for (i = idx; i < 4; i++)
+        if (pu_starts(p, e, names[i]))
+            break;
+    if (i == 4)
+        return;
+    s = p + strlen(names[i]);
+    f = field_of(t, i);
+    switch (i) {
+    case 0:
+    case 1:
+        for (g = pu_addr_gt(s, e); g != NULL && t->count < 2;
+             g = pu_addr_gt(g + 1, e)) {
+            *f = pu_sl(s, g);
+            walk(t, g + 1, e, i + 1, 0);
+        }
+        break;
+    case 2:
+        for (g = s; g < e && (is_alnum((unsigned char)*g) || *g == '-'
+                              || *g == '_' || *g == '.');
+             g++)
+            ;
+        if (g == s)
+            return;
+        *f = pu_sl(s, g);
+        walk(t, g, e, 3, 0);
+        break;
+    default:
+        for (g = pu_findc(s, e, '>'); g != NULL && t->count < 2;
+             g = pu_findc(g + 1, e, '>')) {
+            *f = pu_sl(s, g);
+            walk(t, g + 1, e, 4, 0);
+        }
+        break;
+    }
+    *f = no_slice;
+}
+
+void pu_trailer_walk(pu_tctx *t, const char *p, const char *e)
+{
+    walk(t, p, e, 0, 1);
+}
+
+int pu_trailer_split(pu_tctx *t, const char *p, const char *e,
+                     const char **semi)
+{
+    const char *q, *found = NULL;
+    *semi = NULL;
+    for (q = pu_findc(p, e, ';'); q != NULL && t->count < 2;
+         q = pu_findc(q + 1, e, ';')) {
+        int before = t->count;
+        pu_trailer_walk(t, q + 1, e);
+        if (before == 0 && t->count > 0)
+            found = q;
+    }
+    if (t->count == 1)
+        *semi = found;
+    return t->count;
+}

@@ -1,0 +1,80 @@
+/*
+ * program.c - program names ("postfix-out/amavis/smtp") and client
+ * addresses ("name[ip]:port") as Postfix writes them.
+ */
+#include <string.h>
+#include "postfix-trace/event.h"
+#include "parse_util.h"
+
+int pt_program_split(pt_slice program, pt_program *out)
+{
+    const char *p = program.p, *e, *first, *last;
+    memset(out, 0, sizeof(*out));
+    if (p == NULL || program.n == 0)
+        return 0;
+    e = p + program.n;
+    first = pu_findc(p, e, '/');
+    if (first == NULL || !pu_starts(p, first, "postfix"))
+        return 0;
+    last = e;
+    while (last > p && last[-1] != '/')
+        last--;
+    /* last is the start of the daemon part; last - 1 is a '/' */
+    if (last == e)
+        return 0;
+    out->syslog_name = pu_sl(p, last - 1);
+    out->daemon = pu_sl(last, e);
+    if (last - 1 > first)
+        out->transport = pu_sl(first + 1, last - 1);
+    else
+        out->transport = pu_sl(last - 1, last - 1);
+    return 1;
+}
+
+static int ip_char(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z')
+           || (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == ':' || ch == '%'
+           || ch == '_' || ch == '-';
+}
+
+size_t pt_parse_client(pt_slice s, pt_client *c)
+{
+    static const pt_slice none = { NULL, 0 };
+    const char *p = s.p, *e, *q, *name_end, *ip, *ip_end;
+    int32_t port = -1;
+    if (p == NULL || s.n == 0)
+        return 0;
+    e = p + s.n;
+    for (q = p; q < e && *q != '['; q++) {
+        unsigned char ch = (unsigned char)*q;
+        if (ch <= ' ' || ch == 0x7f || ch == ']' || ch == '<' || ch == '>'
+            || ch == ';' || ch == ',')
+            return 0;
+    }
+    if (q >= e)
+        return 0;
+    name_end = q;
+    ip = ++q;
+    while (q < e && ip_char((unsigned char)*q) && q - ip <= 64)
+        q++;
+    if (q >= e || *q != ']' || q == ip)
+        return 0;
+    ip_end = q++;
+    if (q + 1 < e && *q == ':' && q[1] >= '0' && q[1] <= '9') {
+        pu_cur c2 = pu_cur_make(q + 1, e);
+        int64_t v;
+        if (!pu_uint(&c2, 65535, &v))
+            return 0;
+        port = (int32_t)v;
+        q = c2.p;
+    }
+    c->name = pu_sl(p, name_end);
+    if (pt_slice_eq(c->name, "unknown") || c->name.n == 0)
+        c->name = none;
+    c->ip = pu_sl(ip, ip_end);
+    if (pt_slice_eq(c->ip, "unknown"))
+        c->ip = none;
+    c->port = port;
+    return (size_t)(q - p);
+}
