@@ -1,0 +1,858 @@
+/*
+ * ompostfix.c - rsyslog output module: correlates Postfix log lines into
+ * postfix-trace records (SCHEMA.md) with the postfix-trace core library.
+ *
+ *   module(load="ompostfix")
+ *   action(type="ompostfix" name="postfix-trace"
+ *          file="/var/log/postfix-trace.json"   # JSON lines, reopened on HUP
+ *          ruleset="postfix_records"            # and/or: one new message per record
+ *          maxEntries="100000" idleTimeout="7200" linger="2"
+ *          includeRaw="off" emitDeferred="off"
+ *          stateFile="/var/lib/rsyslog/ompostfix.state")
+ *
+ * The action gets the message object (OMSR_TPL_AS_MSG) and hands its parsed
+ * fields - time reported, HOSTNAME, program and pid (from the TAG for RFC 3164,
+ * APP-NAME and PROCID for RFC 5424), MSG - to the core without reformatting.
+ *
+ * Threads: one pt_core per action instance, guarded by pData->mut; doAction
+ * may run on several workers at once, doHUP on the main thread, and a tick
+ * thread per instance advances the log's clock with wall time while no lines
+ * arrive. Every sink call (file write, submitMsg2 into the ruleset) happens
+ * with that lock held, so records leave in the order the core emits them.
+ *
+ * Life cycle: newActInst checks parameters (config errors name the
+ * parameter); activateCnf (never reached by `rsyslogd -N1`) opens the file,
+ * loads the state file and starts the tick thread; freeInstance runs after
+ * the queues are gone: it saves open entries to the state file, or writes
+ * them to the file with end "shutdown" - it never submits messages.
+ */
+#include "config.h"
+#include "rsyslog.h"
+#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <assert.h>
+#include <signal.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <time.h>
+#include <pthread.h>
+#include <syslog.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include "conf.h"
+#include "syslogd-types.h"
+#include "srUtils.h"
+#include "template.h"
+#include "module-template.h"
+#include "errmsg.h"
+#include "msg.h"
+#include "prop.h"
+#include "ruleset.h"
+#include "statsobj.h"
+#include "glbl.h"
+#include "dirty.h"
+#include "rsconf.h"
+
+/* After rsyslog's headers: libfastjson's json.h maps "json_object" to
+ * "fjson_object", so the sink's record pointer (json-c's, unused here) is
+ * just an opaque pointer in this file. */
+#include "postfix-trace/core.h"
+#include "postfix-trace/line.h"
+
+MODULE_TYPE_OUTPUT
+MODULE_TYPE_NOKEEP
+MODULE_CNFNAME("ompostfix")
+
+DEF_OMOD_STATIC_DATA
+DEFobjCurrIf(ruleset)
+DEFobjCurrIf(prop)
+DEFobjCurrIf(statsobj)
+DEFobjCurrIf(glbl)
+
+static prop_t *pInputName = NULL;       /* "ompostfix", for emitted messages */
+
+/* The counters of SCHEMA.md, in impstats under these names. */
+enum {
+    C_LINES_SEEN, C_LINES_POSTFIX, C_LINES_PARSED, C_LINES_UNRECOGNISED,
+    C_LINES_MALFORMED,
+    C_REC_REMOVED, C_REC_EXPIRED, C_REC_DELETED, C_REC_REJECTED,
+    C_REC_DISCARDED, C_REC_ABORTED, C_REC_TIMEOUT, C_REC_EVICTED,
+    C_REC_SHUTDOWN, C_REC_REJECT, C_REC_PROGRESS,
+    C_CACHE_ENTRIES, C_CACHE_HIGH_WATER, C_EVICTIONS, C_TIMEOUTS,
+    C_WRITE_ERRORS,
+    C_N
+};
+static const char *const ctr_names[C_N] = {
+    "lines_seen", "lines_postfix", "lines_parsed", "lines_unrecognised",
+    "lines_malformed",
+    "records.removed", "records.expired", "records.deleted", "records.rejected",
+    "records.discarded", "records.aborted", "records.timeout", "records.evicted",
+    "records.shutdown", "records.reject", "records.progress",
+    "cache_entries", "cache_high_water", "evictions", "timeouts",
+    "write_errors"
+};
+
+enum sink_mode { SINK_ALL = 0, SINK_FILE_ONLY, SINK_DISCARD };
+
+typedef struct _instanceData {
+    /* configuration */
+    char *name;                 /* action name, for messages and the stats object */
+    char *file;                 /* output file or NULL */
+    char *rulesetName;          /* target ruleset or NULL */
+    ruleset_t *pRuleset;
+    char *stateFile;
+    pt_core_options opt;
+
+    /* run time, all guarded by mut */
+    pthread_mutex_t mut;
+    pt_core *core;
+    int fd;                     /* output file, -1 when closed */
+    int write_err_logged;       /* an error was reported and not yet cleared */
+    enum sink_mode mode;
+    struct fjson_tokener *tok;
+    char *wbuf;                 /* record + '\n' */
+    size_t wbuf_size;
+    pt_time last_time;          /* latest line time fed (log's clock base) */
+    struct timespec last_mono;  /* monotonic time when last_time was fed */
+    int have_last;
+    uint64_t write_errors;
+    int activated;
+
+    /* the tick thread */
+    pthread_t tick_thread;
+    int tick_running;
+    int tick_stop;
+    pthread_cond_t tick_cond;
+
+    /* impstats */
+    statsobj_t *stats;
+    intctr_t ctr[C_N];
+
+    struct _instanceData *next, *prev;  /* every instance, for activateCnf */
+} instanceData;
+
+typedef struct wrkrInstanceData {
+    instanceData *pData;
+} wrkrInstanceData_t;
+
+struct modConfData_s {
+    rsconf_t *pConf;
+};
+static modConfData_t *loadModConf = NULL;
+
+/* every live instance; touched only on the main thread (config, free) */
+static instanceData *instances = NULL;
+
+static struct cnfparamdescr actpdescr[] = {
+    { "name", eCmdHdlrGetWord, 0 },
+    { "file", eCmdHdlrString, 0 },
+    { "ruleset", eCmdHdlrString, 0 },
+    { "maxentries", eCmdHdlrString, 0 },
+    { "idletimeout", eCmdHdlrString, 0 },
+    { "linger", eCmdHdlrString, 0 },
+    { "includeraw", eCmdHdlrBinary, 0 },
+    { "emitdeferred", eCmdHdlrBinary, 0 },
+    { "statefile", eCmdHdlrString, 0 }
+};
+static struct cnfparamblk actpblk = {
+    CNFPARAMBLK_VERSION,
+    sizeof(actpdescr) / sizeof(struct cnfparamdescr),
+    actpdescr
+};
+
+static const char *
+instName(const instanceData *pData)
+{
+    return pData->name ? pData->name : "ompostfix";
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void
+closeFile(instanceData *pData)
+{
+    if(pData->fd >= 0) {
+        close(pData->fd);
+        pData->fd = -1;
+    }
+}
+
+static int
+openFile(instanceData *pData)
+{
+    if(pData->file == NULL || pData->fd >= 0)
+        return 0;
+    pData->fd = open(pData->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+    if(pData->fd < 0) {
+        if(!pData->write_err_logged) {
+            LogError(errno, RS_RET_FILE_OPEN_ERROR,
+                     "ompostfix[%s]: cannot open file '%s'", instName(pData), pData->file);
+            pData->write_err_logged = 1;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Write one record and its newline with one write() (O_APPEND). */
+static void
+writeRecord(instanceData *pData, const char *json, size_t len)
+{
+    size_t off = 0, n = len + 1;
+
+    if(pData->fd < 0 && openFile(pData) != 0) {
+        ++pData->write_errors;
+        return;
+    }
+    if(pData->wbuf_size < n) {
+        size_t sz = pData->wbuf_size ? pData->wbuf_size : 4096;
+        char *p;
+        while(sz < n)
+            sz *= 2;
+        if((p = realloc(pData->wbuf, sz)) == NULL) {
+            ++pData->write_errors;
+            return;
+        }
+        pData->wbuf = p;
+        pData->wbuf_size = sz;
+    }
+    memcpy(pData->wbuf, json, len);
+    pData->wbuf[len] = '\n';
+    while(off < n) {
+        ssize_t w = write(pData->fd, pData->wbuf + off, n - off);
+        if(w < 0) {
+            if(errno == EINTR)
+                continue;
+            if(!pData->write_err_logged) {
+                LogError(errno, RS_RET_IO_ERROR, "ompostfix[%s]: write to '%s' failed",
+                         instName(pData), pData->file);
+                pData->write_err_logged = 1;
+            }
+            ++pData->write_errors;
+            /* try a fresh open next time (disk full, file gone ...) */
+            closeFile(pData);
+            return;
+        }
+        off += (size_t) w;
+    }
+    pData->write_err_logged = 0;
+}
+
+/* A new message for the ruleset: MSG is the record's JSON text, $!postfix
+ * the record parsed, HOSTNAME the record's host. */
+static void
+submitRecord(instanceData *pData, const char *json, size_t len)
+{
+    smsg_t *pMsg = NULL;
+    struct fjson_object *obj, *host = NULL;
+
+    fjson_tokener_reset(pData->tok);
+    obj = fjson_tokener_parse_ex(pData->tok, json, (int) len);
+    if(obj == NULL) {
+        LogError(0, RS_RET_JSON_PARSE_ERR,
+                 "ompostfix[%s]: record is not valid JSON, not submitted: %.80s",
+                 instName(pData), json);
+        return;
+    }
+    if(msgConstruct(&pMsg) != RS_RET_OK) {
+        fjson_object_put(obj);
+        return;
+    }
+    MsgSetInputName(pMsg, pInputName);
+    MsgSetRawMsg(pMsg, json, len);
+    MsgSetMSGoffs(pMsg, 0);
+    if(fjson_object_object_get_ex(obj, "host", &host) && host != NULL) {
+        const char *h = fjson_object_get_string(host);
+        MsgSetHOSTNAME(pMsg, (const uchar *) h, (int) strlen(h));
+    } else {
+        const uchar *h = glbl.GetLocalHostName();
+        MsgSetHOSTNAME(pMsg, h, (int) strlen((const char *) h));
+    }
+    MsgSetTAG(pMsg, (const uchar *) "postfix-trace:", sizeof("postfix-trace:") - 1);
+    msgSetPRI(pMsg, LOG_MAIL | LOG_INFO);
+    msgAddJSON(pMsg, (uchar *) "!postfix", obj, 0, 0);   /* takes obj */
+    MsgSetRuleset(pMsg, pData->pRuleset);
+    MsgSetFlowControlType(pMsg, eFLOWCTL_NO_DELAY);
+    submitMsg2(pMsg);
+}
+
+/* The core's sink; called with pData->mut held. */
+static void
+recordSink(void *ctx, const char *json, size_t len, struct json_object *record)
+{
+    instanceData *pData = ctx;
+    (void) record;
+    if(pData->mode == SINK_DISCARD)
+        return;
+    if(pData->file != NULL)
+        writeRecord(pData, json, len);
+    if(pData->mode == SINK_ALL && pData->pRuleset != NULL)
+        submitRecord(pData, json, len);
+}
+
+/* Copy the core's counters to the statsobj counters; mut held. */
+static void
+updateStats(instanceData *pData)
+{
+    pt_stats s;
+    uint64_t w[C_N];
+    int i;
+
+    if(pData->core == NULL)
+        return;
+    pt_core_stats(pData->core, &s);
+    w[C_LINES_SEEN] = s.lines_seen;
+    w[C_LINES_POSTFIX] = s.lines_postfix;
+    w[C_LINES_PARSED] = s.lines_parsed;
+    w[C_LINES_UNRECOGNISED] = s.lines_unrecognised;
+    w[C_LINES_MALFORMED] = s.lines_malformed;
+    w[C_REC_REMOVED] = s.rec_removed;
+    w[C_REC_EXPIRED] = s.rec_expired;
+    w[C_REC_DELETED] = s.rec_deleted;
+    w[C_REC_REJECTED] = s.rec_rejected;
+    w[C_REC_DISCARDED] = s.rec_discarded;
+    w[C_REC_ABORTED] = s.rec_aborted;
+    w[C_REC_TIMEOUT] = s.rec_timeout;
+    w[C_REC_EVICTED] = s.rec_evicted;
+    w[C_REC_SHUTDOWN] = s.rec_shutdown;
+    w[C_REC_REJECT] = s.rec_reject;
+    w[C_REC_PROGRESS] = s.rec_progress;
+    w[C_CACHE_ENTRIES] = s.cache_entries;
+    w[C_CACHE_HIGH_WATER] = s.cache_high_water;
+    w[C_EVICTIONS] = s.evictions;
+    w[C_TIMEOUTS] = s.timeouts;
+    w[C_WRITE_ERRORS] = pData->write_errors;
+    for(i = 0; i < C_N; ++i)
+        __atomic_store_n(&pData->ctr[i], (intctr_t) w[i], __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------ state file */
+
+static void
+loadState(instanceData *pData)
+{
+    FILE *f;
+
+    if(pData->stateFile == NULL)
+        return;
+    if((f = fopen(pData->stateFile, "re")) == NULL) {
+        if(errno != ENOENT)
+            LogError(errno, RS_RET_FILE_OPEN_ERROR, "ompostfix[%s]: cannot read state file '%s'",
+                     instName(pData), pData->stateFile);
+        return;
+    }
+    if(pt_core_load(pData->core, f) != 0) {
+        LogError(0, RS_RET_ERR, "ompostfix[%s]: state file '%s' is not valid - ignored",
+                 instName(pData), pData->stateFile);
+        fclose(f);
+        return;
+    }
+    fclose(f);
+    /* the entries live in memory now; a crash must not replay them twice */
+    if(unlink(pData->stateFile) != 0)
+        LogError(errno, RS_RET_IO_ERROR, "ompostfix[%s]: cannot remove state file '%s' after loading",
+                 instName(pData), pData->stateFile);
+}
+
+/* temp file + fsync + rename; 0 on success */
+static int
+saveState(instanceData *pData)
+{
+    char *tmp;
+    size_t n = strlen(pData->stateFile) + 8;
+    FILE *f;
+    int fd, ok;
+
+    if((tmp = malloc(n)) == NULL)
+        return -1;
+    snprintf(tmp, n, "%s.tmp", pData->stateFile);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if(fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+        LogError(errno, RS_RET_FILE_OPEN_ERROR, "ompostfix[%s]: cannot write state file '%s'",
+                 instName(pData), tmp);
+        if(fd >= 0)
+            close(fd);
+        free(tmp);
+        return -1;
+    }
+    ok = pt_core_save(pData->core, f) == 0;
+    ok = (fflush(f) == 0) && ok;
+    ok = (fsync(fileno(f)) == 0) && ok;
+    ok = (fclose(f) == 0) && ok;
+    if(ok && rename(tmp, pData->stateFile) != 0)
+        ok = 0;
+    if(!ok) {
+        LogError(errno, RS_RET_IO_ERROR, "ompostfix[%s]: saving state to '%s' failed",
+                 instName(pData), pData->stateFile);
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+/* ----------------------------------------------------------- tick thread */
+
+static void *
+tickThread(void *arg)
+{
+    instanceData *pData = arg;
+    sigset_t sigs;
+
+    sigfillset(&sigs);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    pthread_mutex_lock(&pData->mut);
+    while(!pData->tick_stop) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 1;
+        pthread_cond_timedwait(&pData->tick_cond, &pData->mut, &deadline);
+        if(pData->tick_stop)
+            break;
+        /* once shutdown begins, queues go away: emit nothing from here */
+        if(glbl.GetGlobalInputTermState() == 0 && pData->have_last) {
+            struct timespec mono;
+            int64_t el;
+            clock_gettime(CLOCK_MONOTONIC, &mono);
+            el = (int64_t)(mono.tv_sec - pData->last_mono.tv_sec) * 1000000
+               + (mono.tv_nsec - pData->last_mono.tv_nsec) / 1000;
+            if(el >= 1000000) {     /* quiet for a second: move the log's clock */
+                pt_time now = pData->last_time;
+                int64_t us = pt_time_usec(&now) + el;
+                now.sec = us / 1000000;
+                now.usec = (int32_t)(us % 1000000);
+                pt_core_tick(pData->core, &now);
+            }
+        }
+        updateStats(pData);
+    }
+    pthread_mutex_unlock(&pData->mut);
+    return NULL;
+}
+
+static void
+stopTick(instanceData *pData)
+{
+    if(!pData->tick_running)
+        return;
+    pthread_mutex_lock(&pData->mut);
+    pData->tick_stop = 1;
+    pthread_cond_signal(&pData->tick_cond);
+    pthread_mutex_unlock(&pData->mut);
+    pthread_join(pData->tick_thread, NULL);
+    pData->tick_running = 0;
+}
+
+/* ----------------------------------------------------- module interface */
+
+BEGINcreateInstance
+CODESTARTcreateInstance
+    pthread_mutex_init(&pData->mut, NULL);
+    pthread_cond_init(&pData->tick_cond, NULL);
+    pData->fd = -1;
+    pt_core_options_default(&pData->opt);
+ENDcreateInstance
+
+BEGINcreateWrkrInstance
+CODESTARTcreateWrkrInstance
+ENDcreateWrkrInstance
+
+BEGINisCompatibleWithFeature
+CODESTARTisCompatibleWithFeature
+ENDisCompatibleWithFeature
+
+BEGINfreeInstance
+CODESTARTfreeInstance
+    /* unlink from the instance list */
+    if(pData->prev != NULL)
+        pData->prev->next = pData->next;
+    else if(instances == pData)
+        instances = pData->next;
+    if(pData->next != NULL)
+        pData->next->prev = pData->prev;
+
+    stopTick(pData);
+    pthread_mutex_lock(&pData->mut);
+    if(pData->core != NULL) {
+        /* the queues are gone: never submit from here */
+        pData->mode = SINK_FILE_ONLY;
+        if(pData->activated) {
+            pt_stats s;
+            pt_core_stats(pData->core, &s);
+            if(pData->stateFile != NULL && saveState(pData) == 0) {
+                pData->mode = SINK_DISCARD;     /* saved, restored at the next start */
+            } else if(pData->file == NULL && s.cache_entries > 0) {
+                LogMsg(0, NO_ERRCODE, LOG_WARNING,
+                       "ompostfix[%s]: %llu open entries dropped at shutdown (no file "
+                       "and no stateFile)", instName(pData), (unsigned long long) s.cache_entries);
+            }
+            if(pData->mode != SINK_DISCARD && pData->file != NULL)
+                openFile(pData);
+        } else {
+            pData->mode = SINK_DISCARD;         /* config check run: nothing to write */
+        }
+        pt_core_free(pData->core);
+        pData->core = NULL;
+    }
+    closeFile(pData);
+    pthread_mutex_unlock(&pData->mut);
+    if(pData->stats != NULL)
+        statsobj.Destruct(&pData->stats);
+    if(pData->tok != NULL)
+        fjson_tokener_free(pData->tok);
+    pthread_cond_destroy(&pData->tick_cond);
+    pthread_mutex_destroy(&pData->mut);
+    free(pData->wbuf);
+    free(pData->name);
+    free(pData->file);
+    free(pData->rulesetName);
+    free(pData->stateFile);
+ENDfreeInstance
+
+BEGINfreeWrkrInstance
+CODESTARTfreeWrkrInstance
+ENDfreeWrkrInstance
+
+BEGINdbgPrintInstInfo
+CODESTARTdbgPrintInstInfo
+    dbgprintf("ompostfix[%s]: file='%s' ruleset='%s' stateFile='%s'\n", instName(pData),
+              pData->file ? pData->file : "", pData->rulesetName ? pData->rulesetName : "",
+              pData->stateFile ? pData->stateFile : "");
+ENDdbgPrintInstInfo
+
+BEGINtryResume
+CODESTARTtryResume
+ENDtryResume
+
+BEGINdoHUP
+CODESTARTdoHUP
+    pthread_mutex_lock(&pData->mut);
+    closeFile(pData);
+    pData->write_err_logged = 0;
+    if(pData->activated)
+        openFile(pData);
+    pthread_mutex_unlock(&pData->mut);
+ENDdoHUP
+
+/* "postfix/qmgr[15999]:" -> program "postfix/qmgr", pid "15999" */
+static void
+splitTag(const char *tag, size_t n, pt_line *l)
+{
+    size_t i = 0;
+    while(n > 0 && tag[n - 1] == ':')
+        --n;
+    while(i < n && tag[i] != '[')
+        ++i;
+    l->program = pt_slice_make(tag, i);
+    if(i < n && n > i + 1 && tag[n - 1] == ']')
+        l->pid = pt_slice_make(tag + i + 1, n - i - 2);
+    else
+        l->pid = pt_slice_make(tag + n, 0);
+}
+
+BEGINdoAction_NoStrings
+    smsg_t **ppMsg = (smsg_t **) pMsgData;
+    smsg_t *pMsg = ppMsg[0];
+    instanceData *pData = pWrkrData->pData;
+    pt_line l;
+    const char *ts;
+    uchar *p;
+    int n;
+    int malformed = 0;
+CODESTARTdoAction
+    memset(&l, 0, sizeof(l));
+    ts = getTimeReported(pMsg, tplFmtRFC3339Date);
+    if(ts == NULL || pt_time_parse_rfc3339(ts, strlen(ts), &l.time) != 0)
+        malformed = 1;
+    l.host = pt_slice_make(getHOSTNAME(pMsg), (size_t) getHOSTNAMELen(pMsg));
+
+    if(msgGetProtocolVersion(pMsg) == MSG_RFC5424_PROTOCOL) {
+        const char *app = getAPPNAME(pMsg, LOCK_MUTEX);
+        const char *pid = getPROCID(pMsg, LOCK_MUTEX);
+        if(app != NULL && app[0] != '\0' && strcmp(app, "-") != 0)
+            l.program = pt_slice_cstr(app);
+        if(pid != NULL && strcmp(pid, "-") != 0)
+            l.pid = pt_slice_cstr(pid);
+        else
+            l.pid = pt_slice_make("", 0);
+    }
+    if(l.program.n == 0) {
+        /* RFC 3164: programname and APP-NAME stop at the first '/', the
+         * daemon survives only in the TAG */
+        getTAG(pMsg, &p, &n, LOCK_MUTEX);
+        if(p != NULL && n > 0)
+            splitTag((const char *) p, (size_t) n, &l);
+    }
+    if(l.program.n == 0)
+        malformed = 1;
+
+    p = getMSG(pMsg);
+    n = getMSGLen(pMsg);
+    if(p == NULL || n < 0) {
+        p = (uchar *) "";
+        n = 0;
+    }
+    if(msgGetProtocolVersion(pMsg) != MSG_RFC5424_PROTOCOL && n > 0 && p[0] == ' ') {
+        ++p;
+        --n;
+    }
+    l.msg = pt_slice_make((const char *) p, (size_t) n);
+
+    if(pData->opt.include_raw) {
+        uchar *raw;
+        int rawlen;
+        getRawMsg(pMsg, &raw, &rawlen);
+        if(raw != NULL && pMsg->offAfterPRI >= 0 && pMsg->offAfterPRI <= rawlen)
+            l.raw = pt_slice_make((const char *) raw + pMsg->offAfterPRI,
+                                  (size_t)(rawlen - pMsg->offAfterPRI));
+    }
+
+    pthread_mutex_lock(&pData->mut);
+    if(pData->core != NULL) {
+        if(malformed) {
+            pt_core_count_malformed(pData->core);
+        } else {
+            pt_core_feed(pData->core, &l);
+            if(!pData->have_last || pt_time_cmp(&l.time, &pData->last_time) > 0) {
+                pData->last_time = l.time;
+                pData->have_last = 1;
+            }
+            clock_gettime(CLOCK_MONOTONIC, &pData->last_mono);
+        }
+    }
+    pthread_mutex_unlock(&pData->mut);
+ENDdoAction
+
+/* "1.5" -> 1.5; a number >= 0 (or > 0), no trailing garbage */
+static int
+parseSeconds(const char *s, double *out)
+{
+    char *end;
+    double d;
+    errno = 0;
+    d = strtod(s, &end);
+    if(errno != 0 || end == s || *end != '\0' || !(d >= 0) || d > 1e9)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+static int
+parseCount(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    if(*s == '-' || *s == '\0')
+        return -1;
+    v = strtoull(s, &end, 10);
+    if(errno != 0 || *end != '\0' || v == 0 || v > 100000000ULL)
+        return -1;
+    *out = (uint32_t) v;
+    return 0;
+}
+
+BEGINnewActInst
+    struct cnfparamvals *pvals;
+    int i;
+    char *sval = NULL;
+CODESTARTnewActInst
+    if((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
+        ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
+
+    CODE_STD_STRING_REQUESTnewActInst(1)
+    CHKiRet(OMSRsetEntry(*ppOMSR, 0, NULL, OMSR_TPL_AS_MSG));
+    CHKiRet(createInstance(&pData));
+
+    for(i = 0; i < actpblk.nParams; ++i) {
+        const char *pname = actpblk.descr[i].name;
+        if(!pvals[i].bUsed)
+            continue;
+        if(!strcmp(pname, "includeraw")) {
+            pData->opt.include_raw = (int) pvals[i].val.d.n;
+            continue;
+        }
+        if(!strcmp(pname, "emitdeferred")) {
+            pData->opt.emit_deferred = (int) pvals[i].val.d.n;
+            continue;
+        }
+        free(sval);
+        sval = es_str2cstr(pvals[i].val.d.estr, NULL);
+        if(sval == NULL)
+            ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+        if(!strcmp(pname, "name")) {
+            pData->name = sval;
+            sval = NULL;
+        } else if(!strcmp(pname, "file") || !strcmp(pname, "ruleset")
+                  || !strcmp(pname, "statefile")) {
+            if(sval[0] == '\0') {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter '%s' must not be empty",
+                         pname);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            if(!strcmp(pname, "file"))
+                pData->file = sval;
+            else if(!strcmp(pname, "ruleset"))
+                pData->rulesetName = sval;
+            else
+                pData->stateFile = sval;
+            sval = NULL;
+        } else if(!strcmp(pname, "maxentries")) {
+            if(parseCount(sval, &pData->opt.max_entries) != 0) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'maxEntries': invalid "
+                         "value '%s' (a whole number from 1 to 100000000)", sval);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+        } else if(!strcmp(pname, "idletimeout") || !strcmp(pname, "linger")) {
+            double d;
+            int idle = !strcmp(pname, "idletimeout");
+            if(parseSeconds(sval, &d) != 0 || (idle && d <= 0)) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter '%s': invalid value '%s' "
+                         "(seconds, a number %s 0)", idle ? "idleTimeout" : "linger", sval,
+                         idle ? ">" : ">=");
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            if(idle)
+                pData->opt.idle_timeout = d;
+            else
+                pData->opt.linger = d;
+        } else {
+            DBGPRINTF("ompostfix: program error, non-handled param '%s'\n", pname);
+        }
+    }
+    if(pData->file == NULL && pData->rulesetName == NULL) {
+        LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'file' or 'ruleset' is "
+                 "required (at least one of them)");
+        ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+    }
+    if(pData->rulesetName != NULL && loadModConf != NULL) {
+        /* may be defined later in the config: then checkCnf resolves it */
+        if(ruleset.GetRuleset(loadModConf->pConf, &pData->pRuleset,
+                              (uchar *) pData->rulesetName) != RS_RET_OK)
+            pData->pRuleset = NULL;
+    }
+
+    if((pData->core = pt_core_new(&pData->opt, recordSink, pData)) == NULL) {
+        LogError(0, RS_RET_OUT_OF_MEMORY, "ompostfix: cannot create the correlation core");
+        ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+    }
+    if((pData->tok = fjson_tokener_new()) == NULL)
+        ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+
+    CHKiRet(statsobj.Construct(&pData->stats));
+    CHKiRet(statsobj.SetName(pData->stats, (uchar *) instName(pData)));
+    CHKiRet(statsobj.SetOrigin(pData->stats, (uchar *) "ompostfix"));
+    for(i = 0; i < C_N; ++i) {
+        pData->ctr[i] = 0;
+        CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *) ctr_names[i],
+                                    ctrType_IntCtr, CTR_FLAG_NONE, &pData->ctr[i]));
+    }
+    CHKiRet(statsobj.ConstructFinalize(pData->stats));
+
+    /* success: register (last step, nothing can fail after this) */
+    pData->next = instances;
+    pData->prev = NULL;
+    if(instances != NULL)
+        instances->prev = pData;
+    instances = pData;
+CODE_STD_FINALIZERnewActInst
+    free(sval);
+    cnfparamvalsDestruct(pvals, &actpblk);
+ENDnewActInst
+
+NO_LEGACY_CONF_parseSelectorAct
+
+BEGINbeginCnfLoad
+CODESTARTbeginCnfLoad
+    loadModConf = pModConf;
+    pModConf->pConf = pConf;
+ENDbeginCnfLoad
+
+BEGINendCnfLoad
+CODESTARTendCnfLoad
+ENDendCnfLoad
+
+BEGINcheckCnf
+    instanceData *inst;
+CODESTARTcheckCnf
+    for(inst = instances; inst != NULL; inst = inst->next) {
+        if(inst->rulesetName != NULL && inst->pRuleset == NULL) {
+            if(ruleset.GetRuleset(pModConf->pConf, &inst->pRuleset,
+                                  (uchar *) inst->rulesetName) != RS_RET_OK) {
+                inst->pRuleset = NULL;
+                LogError(0, RS_RET_RULESET_NOT_FOUND, "ompostfix[%s]: parameter 'ruleset': "
+                         "ruleset '%s' not found", instName(inst), inst->rulesetName);
+            }
+        }
+    }
+    loadModConf = NULL;
+ENDcheckCnf
+
+BEGINactivateCnf
+    instanceData *inst;
+CODESTARTactivateCnf
+    for(inst = instances; inst != NULL; inst = inst->next) {
+        if(inst->activated)
+            continue;
+        pthread_mutex_lock(&inst->mut);
+        inst->activated = 1;
+        loadState(inst);
+        openFile(inst);
+        updateStats(inst);
+        pthread_mutex_unlock(&inst->mut);
+        inst->tick_stop = 0;
+        if(pthread_create(&inst->tick_thread, NULL, tickThread, inst) == 0)
+            inst->tick_running = 1;
+        else
+            LogError(errno, RS_RET_ERR, "ompostfix[%s]: cannot start the timer thread; "
+                     "idle timeouts advance only with new lines", instName(inst));
+    }
+ENDactivateCnf
+
+BEGINfreeCnf
+CODESTARTfreeCnf
+ENDfreeCnf
+
+BEGINmodExit
+CODESTARTmodExit
+    if(pInputName != NULL)
+        prop.Destruct(&pInputName);
+    objRelease(glbl, CORE_COMPONENT);
+    objRelease(statsobj, CORE_COMPONENT);
+    objRelease(prop, CORE_COMPONENT);
+    objRelease(ruleset, CORE_COMPONENT);
+ENDmodExit
+
+BEGINqueryEtryPt
+CODESTARTqueryEtryPt
+CODEqueryEtryPt_STD_OMOD_QUERIES
+CODEqueryEtryPt_STD_OMOD8_QUERIES
+CODEqueryEtryPt_STD_CONF2_QUERIES
+CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
+CODEqueryEtryPt_doHUP
+ENDqueryEtryPt
+
+BEGINmodInit()
+    rsRetVal localRet;
+    rsRetVal (*pomsrGetSupportedTplOpts)(unsigned long *pOpts);
+    unsigned long opts;
+CODESTARTmodInit
+    *ipIFVersProvided = CURR_MOD_IF_VERSION;
+CODEmodInit_QueryRegCFSLineHdlr
+    localRet = pHostQueryEtryPt((uchar *) "OMSRgetSupportedTplOpts", &pomsrGetSupportedTplOpts);
+    if(localRet != RS_RET_OK)
+        ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
+    CHKiRet((*pomsrGetSupportedTplOpts)(&opts));
+    if(!(opts & OMSR_TPL_AS_MSG))
+        ABORT_FINALIZE(RS_RET_NO_MSG_PASSING);
+    CHKiRet(objUse(ruleset, CORE_COMPONENT));
+    CHKiRet(objUse(prop, CORE_COMPONENT));
+    CHKiRet(objUse(statsobj, CORE_COMPONENT));
+    CHKiRet(objUse(glbl, CORE_COMPONENT));
+    CHKiRet(prop.Construct(&pInputName));
+    CHKiRet(prop.SetString(pInputName, (uchar *) "ompostfix", sizeof("ompostfix") - 1));
+    CHKiRet(prop.ConstructFinalize(pInputName));
+    DBGPRINTF("ompostfix: module loaded, postfix-trace core %s\n", pt_version());
+ENDmodInit

@@ -1,0 +1,146 @@
+# tests/rsyslog/lib.sh - a small harness for tests that run a private rsyslogd
+# with ompostfix. Source it from a test script (bash). Every daemon it starts is
+# stopped by its PID (never by name) when the test exits.
+#
+#   rs_init NAME              work dir $W, module $OMPOSTFIX_SO, cleanup trap
+#   rs_conf FILE <<EOF ... EOF   write a config; @W@ @SO@ are replaced
+#   rs_start CONF             start `rsyslogd -n -f CONF -i PIDFILE`, wait for imtcp's port
+#   rs_send FILE [PRI]        send the lines of FILE over TCP (one TCP session)
+#   rs_wait_lines FILE N [S]  wait until FILE has >= N lines (default 60 s)
+#   rs_wait_stable FILE [S]   wait until FILE stops growing for S seconds
+#   rs_hup / rs_stop          SIGHUP / SIGTERM and wait for exit, by PID
+#   pass / fail MSG / skip MSG
+#
+# Environment: top_srcdir, top_builddir (defaults: this file's ../..),
+# POSTFIX_TRACE (the command), OMPOSTFIX_SO (module; default the build's .libs),
+# RSYSLOGD (default /usr/sbin/rsyslogd), KEEP_WORK=1 keeps the work dir.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${POSTFIX_TRACE:=$top_builddir/src/postfix-trace}"
+: "${RSYSLOGD:=/usr/sbin/rsyslogd}"
+: "${OMPOSTFIX_SO:=$top_builddir/plugin/rsyslog/.libs/ompostfix.so}"
+export TZ=${TZ:-UTC}
+
+RS_PID=
+RS_PIDFILE=
+RS_CONF=
+RS_NAME=test
+W=
+
+say() { printf '%s: %s\n' "$RS_NAME" "$*"; }
+pass() { say "PASS${1:+: $1}"; exit 0; }
+fail() {
+    say "FAIL: $*"
+    if [ -n "$W" ] && [ -s "$W/internal.log" ]; then
+        say "rsyslogd's own messages (last 20):"; tail -n 20 "$W/internal.log" | sed 's/^/    /'
+    fi
+    exit 1
+}
+skip() { say "SKIP: $*"; exit 77; }
+
+rs_cleanup() {
+    local rc=$?
+    if [ -n "$RS_PID" ] && kill -0 "$RS_PID" 2>/dev/null; then
+        kill -TERM "$RS_PID" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$RS_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$RS_PID" 2>/dev/null
+    fi
+    if [ -n "$W" ] && [ "${KEEP_WORK:-0}" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$W"; fi
+    [ -n "$W" ] && [ -d "$W" ] && say "work dir kept: $W"
+}
+
+rs_init() {
+    RS_NAME=$1
+    [ -x "$RSYSLOGD" ] || skip "$RSYSLOGD not installed"
+    [ -f "$OMPOSTFIX_SO" ] || fail "module not built: $OMPOSTFIX_SO"
+    W=$(mktemp -d "${TMPDIR:-/tmp}/pt-$RS_NAME.XXXXXX")
+    chmod 755 "$W"
+    trap rs_cleanup EXIT
+    trap 'exit 1' INT TERM
+}
+
+# rs_conf FILE: config text on stdin; @W@ -> work dir, @SO@ -> module path.
+# A preamble with processInternalMessages and an internal-messages file is added.
+rs_conf() {
+    local f=$1
+    {
+        cat <<PRE
+global(processInternalMessages="on" workDirectory="$W" maxMessageSize="512k")
+template(name="pt_msgonly" type="string" string="%msg%\n")
+template(name="pt_rawline" type="string" string="%rawmsg-after-pri%\n")
+if \$inputname == "rsyslogd" or \$syslogtag startswith "rsyslogd" then {
+    action(type="omfile" name="internal" file="$W/internal.log")
+    stop
+}
+PRE
+        sed -e "s|@W@|$W|g" -e "s|@SO@|$OMPOSTFIX_SO|g"
+    } > "$f"
+}
+
+# rs_start CONF [PORTFILE]: starts rsyslogd, waits for the imtcp port file
+# (listenPortFileName="@W@/port") if the config has one; sets RS_PID, RS_PORT.
+rs_start() {
+    RS_CONF=$1
+    local portfile=${2:-$W/port}
+    RS_PIDFILE=$W/rsyslogd.pid
+    rm -f "$portfile" "$RS_PIDFILE"
+    "$RSYSLOGD" -n -f "$RS_CONF" -i "$RS_PIDFILE" >>"$W/rsyslogd.out" 2>&1 &
+    RS_PID=$!
+    if grep -q 'listenPortFileName' "$RS_CONF"; then
+        for _ in $(seq 100); do
+            [ -s "$portfile" ] && break
+            kill -0 "$RS_PID" 2>/dev/null || fail "rsyslogd exited at start: $(tail -n 5 "$W/rsyslogd.out")"
+            sleep 0.1
+        done
+        [ -s "$portfile" ] || fail "rsyslogd did not open its TCP port"
+        RS_PORT=$(cat "$portfile")
+    else
+        sleep 1
+        kill -0 "$RS_PID" 2>/dev/null || fail "rsyslogd exited at start: $(tail -n 5 "$W/rsyslogd.out")"
+    fi
+}
+
+# rs_send FILE [PRI]: each line gets "<PRI>" (default 22, mail.info) unless it has one.
+rs_send() {
+    local f=$1 pri=${2:-22}
+    exec 3<>"/dev/tcp/127.0.0.1/$RS_PORT" || fail "cannot connect to 127.0.0.1:$RS_PORT"
+    awk -v pri="$pri" '{ if ($0 ~ /^<[0-9]+>/) print; else print "<" pri ">" $0 }' "$f" >&3
+    exec 3>&-
+}
+
+nlines() { if [ -f "$1" ]; then wc -l < "$1" | tr -d ' '; else echo 0; fi; }
+
+rs_wait_lines() {
+    local f=$1 n=$2 t=${3:-60} i
+    for i in $(seq $((t * 10))); do
+        [ "$(nlines "$f")" -ge "$n" ] && return 0
+        sleep 0.1
+    done
+    fail "timeout: $f has $(nlines "$f") lines, expected $n"
+}
+
+rs_wait_stable() {
+    local f=$1 s=${2:-3} last=-1 same=0 cur
+    for _ in $(seq 600); do
+        cur=$(nlines "$f")
+        if [ "$cur" = "$last" ]; then same=$((same + 1)); else same=0; last=$cur; fi
+        [ $same -ge $((s * 10)) ] && return 0
+        sleep 0.1
+    done
+}
+
+rs_hup() { kill -HUP "$RS_PID"; }
+
+rs_stop() {
+    [ -n "$RS_PID" ] || return 0
+    kill -TERM "$RS_PID" 2>/dev/null
+    for _ in $(seq 300); do
+        kill -0 "$RS_PID" 2>/dev/null || { wait "$RS_PID" 2>/dev/null; RS_PID=; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$RS_PID" 2>/dev/null
+    RS_PID=
+    fail "rsyslogd did not stop within 30 s"
+}
