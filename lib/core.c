@@ -1,0 +1,708 @@
+/*
+ * core.c - the correlator: keeps one entry per host + queue ID, folds each
+ * parsed line into it, stitches smtpd sessions (host + pid) onto the queue
+ * ID that follows, follows notification / re-injection / forwarding links
+ * both ways, and ends entries (final lines, idle timeout on the log's
+ * clock, capacity eviction, shutdown). Finished entries linger before they
+ * are emitted so late linking lines still land.
+ *
+ * Memory: the core owns all entries and sessions (see entry.h); lines are
+ * borrowed for the duration of pt_core_feed only. Thread-safety: a pt_core
+ * is used by one thread at a time; it has no global state.
+ */
+#include "core_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HOST_LEN 255
+
+/* Defaults of the options. */
+void pt_core_options_default(pt_core_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_entries = 100000;
+    o->idle_timeout = 7200;
+    o->linger = 2;
+}
+
+/* Make a core. */
+pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
+{
+    if (!o || o->max_entries == 0 || o->idle_timeout < 0 || o->linger < 0 || !sink)
+        return NULL;
+    pt_core *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->opt = *o;
+    c->sink = sink;
+    c->sink_ctx = ctx;
+    if (pt_table_init(&c->entries) || pt_table_init(&c->sessions)) {
+        pt_table_destroy(&c->entries);
+        free(c);
+        return NULL;
+    }
+    pt_dlist_init(&c->open_lru);
+    pt_dlist_init(&c->linger);
+    pt_dlist_init(&c->session_lru);
+    return c;
+}
+
+/* The entry whose order link is l. */
+static pt_entry *entry_of(pt_dlink *l)
+{
+    return (pt_entry *)((char *)l - offsetof(pt_entry, order));
+}
+
+/* The session whose order link is l. */
+static pt_session *session_of(pt_dlink *l)
+{
+    return (pt_session *)((char *)l - offsetof(pt_session, order));
+}
+
+/* Update the cache-size counters after a change. */
+static void note_size(pt_core *c)
+{
+    c->st.cache_entries = c->n_open + c->n_linger;
+    if (c->st.cache_entries > c->st.cache_high_water)
+        c->st.cache_high_water = c->st.cache_entries;
+}
+
+/* Unlink an entry from table and list, and free it. */
+static void drop_entry(pt_core *c, pt_entry *e)
+{
+    pt_table_remove(&c->entries, &e->node);
+    pt_dlist_del(&e->order);
+    if (e->state == PT_ENTRY_OPEN)
+        c->n_open--;
+    else if (e->state == PT_ENTRY_LINGER)
+        c->n_linger--;
+    else
+        c->n_placeholder--;
+    note_size(c);
+    pt_entry_free(e);
+}
+
+/* Emit a real entry's record with end `end` (unless it has one) and drop it. */
+static void emit_and_drop(pt_core *c, pt_entry *e, pt_end end)
+{
+    if (e->state == PT_ENTRY_PLACEHOLDER) {
+        drop_entry(c, e);
+        return;
+    }
+    if (e->state == PT_ENTRY_OPEN || e->end == PT_END_NONE)
+        e->end = (uint8_t)end;
+    pt_record_emit_message(c, e, 0);
+    drop_entry(c, e);
+}
+
+/* Move an open entry to the linger list with end `end`. */
+static void finish(pt_core *c, pt_entry *e, pt_end end)
+{
+    if (e->state == PT_ENTRY_LINGER) {
+        e->end = (uint8_t)end;
+        return;
+    }
+    if (e->state != PT_ENTRY_OPEN)
+        return;
+    e->end = (uint8_t)end;
+    e->state = PT_ENTRY_LINGER;
+    e->ended_usec = c->clock_usec;
+    pt_dlist_del(&e->order);
+    pt_dlist_push(&c->linger, &e->order);
+    c->n_open--;
+    c->n_linger++;
+    note_size(c);
+}
+
+/* Emit what is due on the log's clock: lingering records, idle entries,
+ * idle sessions. */
+static void expire(pt_core *c)
+{
+    int64_t linger = (int64_t)(c->opt.linger * 1e6);
+    int64_t idle = (int64_t)(c->opt.idle_timeout * 1e6);
+    while (!pt_dlist_empty(&c->linger)) {
+        pt_entry *e = entry_of(c->linger.next);
+        if (e->ended_usec + linger > c->clock_usec)
+            break;
+        emit_and_drop(c, e, (pt_end)e->end);
+    }
+    while (!pt_dlist_empty(&c->open_lru)) {
+        pt_entry *e = entry_of(c->open_lru.next);
+        if (e->touched_usec + idle > c->clock_usec)
+            break;
+        if (e->state == PT_ENTRY_OPEN)
+            c->st.timeouts++;
+        emit_and_drop(c, e, PT_END_TIMEOUT);
+    }
+    while (!pt_dlist_empty(&c->session_lru)) {
+        pt_session *s = session_of(c->session_lru.next);
+        if (s->touched_usec + idle > c->clock_usec)
+            break;
+        pt_table_remove(&c->sessions, &s->node);
+        pt_dlist_del(&s->order);
+        pt_session_free(s);
+    }
+}
+
+/* Advance the log's clock to t (never backwards) and expire. */
+static void advance(pt_core *c, const pt_time *t)
+{
+    if (!t->valid)
+        return;
+    int64_t u = pt_time_usec(t);
+    if (!c->have_clock || u > c->clock_usec) {
+        c->clock_usec = u;
+        c->have_clock = 1;
+    }
+    expire(c);
+}
+
+/* Make room for one more entry: evict (or drop placeholders) oldest first. */
+static void make_room(pt_core *c)
+{
+    while (c->n_open + c->n_placeholder >= c->opt.max_entries
+           && !pt_dlist_empty(&c->open_lru)) {
+        pt_entry *e = entry_of(c->open_lru.next);
+        if (e->state == PT_ENTRY_OPEN)
+            c->st.evictions++;
+        emit_and_drop(c, e, PT_END_EVICTED);
+    }
+}
+
+/* Insert a new entry (open or placeholder) for host + qid. */
+static pt_entry *insert_entry(pt_core *c, pt_slice host, pt_slice qid,
+                              uint64_t h, int placeholder)
+{
+    make_room(c);
+    pt_entry *e = pt_entry_new(host, qid);
+    if (!e)
+        return NULL;
+    e->node.hash = h;
+    e->state = placeholder ? PT_ENTRY_PLACEHOLDER : PT_ENTRY_OPEN;
+    e->touched_usec = c->clock_usec;
+    pt_table_insert(&c->entries, &e->node);
+    pt_dlist_push(&c->open_lru, &e->order);
+    if (placeholder)
+        c->n_placeholder++;
+    else
+        c->n_open++;
+    note_size(c);
+    return e;
+}
+
+/* Turn a placeholder into an open entry. */
+static void promote(pt_core *c, pt_entry *e)
+{
+    if (e->state != PT_ENTRY_PLACEHOLDER)
+        return;
+    e->state = PT_ENTRY_OPEN;
+    c->n_placeholder--;
+    c->n_open++;
+    note_size(c);
+}
+
+/* How a line wants its entry: a line that can only start a message makes a
+ * new one when the old one has finished (queue ID reuse). */
+typedef enum { ATTACH, START } want_mode;
+
+/* The entry a line of host + qid folds into, made when needed. */
+static pt_entry *entry_for(pt_core *c, const pt_line *l, pt_slice qid, want_mode mode)
+{
+    uint64_t h = pt_table_hash(l->host, qid);
+    pt_tnode *n = pt_table_find(&c->entries, h, l->host, qid);
+    pt_entry *e = (pt_entry *)n;
+    uint32_t seq = 1;
+    if (e && e->state == PT_ENTRY_LINGER && mode == START) {
+        if (pt_time_usec(&e->first_seen) == pt_time_usec(&l->time))
+            seq = e->reuse_seq + 1;
+        emit_and_drop(c, e, (pt_end)e->end);
+        e = NULL;
+    }
+    if (e) {
+        promote(c, e);
+        return e;
+    }
+    e = insert_entry(c, l->host, qid, h, 0);
+    if (e)
+        e->reuse_seq = seq;
+    return e;
+}
+
+/* The entry for host + qid if any is open or lingering; else a placeholder
+ * (a link target not seen yet), which gives no record on its own. */
+static pt_entry *link_target(pt_core *c, pt_slice host, pt_slice qid)
+{
+    uint64_t h = pt_table_hash(host, qid);
+    pt_entry *e = (pt_entry *)pt_table_find(&c->entries, h, host, qid);
+    return e ? e : insert_entry(c, host, qid, h, 1);
+}
+
+/* Look up an existing real entry (no creation). */
+static pt_entry *entry_find(pt_core *c, pt_slice host, pt_slice qid)
+{
+    uint64_t h = pt_table_hash(host, qid);
+    pt_entry *e = (pt_entry *)pt_table_find(&c->entries, h, host, qid);
+    return e && e->state != PT_ENTRY_PLACEHOLDER ? e : NULL;
+}
+
+/* Fold the line's bookkeeping into e: times, line count, LRU, raw. */
+static void touch(pt_core *c, pt_entry *e, const pt_line *l)
+{
+    if (e->lines == 0 || !e->first_seen.valid)
+        e->first_seen = l->time;
+    if (!e->last_seen.valid || pt_time_cmp(&l->time, &e->last_seen) >= 0)
+        e->last_seen = l->time;
+    e->lines++;
+    e->touched_usec = c->clock_usec;
+    if (e->state == PT_ENTRY_OPEN) {
+        pt_dlist_del(&e->order);
+        pt_dlist_push(&c->open_lru, &e->order);
+    }
+    if (c->opt.include_raw)
+        pt_entry_add_raw(e, l->raw);
+}
+
+/* The session of host + pid, made when `make` is set. */
+static pt_session *session_for(pt_core *c, const pt_line *l, int make)
+{
+    uint64_t h = pt_table_hash(l->host, l->pid);
+    pt_session *s = (pt_session *)pt_table_find(&c->sessions, h, l->host, l->pid);
+    if (!s && make) {
+        s = pt_session_new(l->host, l->pid);
+        if (!s)
+            return NULL;
+        s->node.hash = h;
+        pt_table_insert(&c->sessions, &s->node);
+        pt_dlist_push(&c->session_lru, &s->order);
+    }
+    if (s) {
+        s->touched_usec = c->clock_usec;
+        pt_dlist_del(&s->order);
+        pt_dlist_push(&c->session_lru, &s->order);
+    }
+    return s;
+}
+
+/* Forget a session. */
+static void session_end(pt_core *c, pt_session *s)
+{
+    pt_table_remove(&c->sessions, &s->node);
+    pt_dlist_del(&s->order);
+    pt_session_free(s);
+}
+
+/* Copy an event's client facts into a session. */
+static void session_client(pt_session *s, const pt_event *ev)
+{
+    pt_session_set(s, &s->client.name, ev->client.name);
+    pt_session_set(s, &s->client.ip, ev->client.ip);
+    if (ev->client.port >= 0)
+        s->client.port = ev->client.port;
+    pt_session_set(s, &s->client.helo, ev->helo);
+    pt_session_set(s, &s->client.sasl_method, ev->sasl_method);
+    pt_session_set(s, &s->client.sasl_username, ev->sasl_username);
+}
+
+/* Copy an event's client facts into an entry. */
+static void entry_client(pt_entry *e, const pt_event *ev)
+{
+    pt_entry_set(e, &e->client.name, ev->client.name);
+    pt_entry_set(e, &e->client.ip, ev->client.ip);
+    if (ev->client.port >= 0)
+        e->client.port = ev->client.port;
+    pt_entry_set(e, &e->client.helo, ev->helo);
+    pt_entry_set(e, &e->client.sasl_method, ev->sasl_method);
+    pt_entry_set(e, &e->client.sasl_username, ev->sasl_username);
+    e->has_client = 1;
+}
+
+/* The schema action of an event (the parser's normalised name if any). */
+static pt_slice action_of(const pt_event *ev)
+{
+    if (ev->action_name)
+        return pt_slice_cstr(ev->action_name);
+    return ev->action;
+}
+
+/* The text of an event for a message's events. */
+static pt_slice text_of(const pt_event *ev)
+{
+    return ev->text.p ? ev->text : ev->reason;
+}
+
+/* Does the current message of a session end without reaching the queue? */
+static void session_message_gone(pt_core *c, pt_session *s, int lost)
+{
+    if (!s->queue_id)
+        return;
+    pt_entry *e = entry_find(c, pt_slice_make(s->host, strlen(s->host)),
+                             pt_slice_cstr(s->queue_id));
+    if (!e || e->state != PT_ENTRY_OPEN || e->qmgr_seen)
+        return;
+    if (e->discard_pending)
+        finish(c, e, PT_END_DISCARDED);
+    else if (!e->cleanup_seen || lost)
+        finish(c, e, PT_END_ABORTED);
+}
+
+/* smtpd / qmqpd "QID: client=..." : a message is made. */
+static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    int smtpd = pt_slice_eq(ev->prog.daemon, "smtpd");
+    pt_session *s = smtpd ? session_for(c, l, 1) : NULL;
+    if (s) {
+        session_message_gone(c, s, 0);
+        s->lost = 0;
+    }
+    pt_entry *e = entry_for(c, l, ev->queue_id, START);
+    if (!e)
+        return;
+    touch(c, e, l);
+    e->created = 1;
+    e->origin = pt_entry_str(e, pt_slice_cstr(smtpd ? "smtpd" : "qmqpd"));
+    e->origin_program = pt_entry_str(e, l->program);
+    if (s) {
+        pt_entry_copy_client(e, &e->client, &s->client);
+        if (s->from && !e->from)
+            e->from = pt_entry_str(e, pt_slice_cstr(s->from));
+        for (uint32_t i = 0; i < s->n_pending; i++) {
+            pt_mail_event *p = &s->pending[i];
+            pt_entry_add_event(e, &p->time, pt_slice_cstr(p->service),
+                               pt_slice_cstr(p->action), pt_slice_cstr(p->text));
+            if (strcmp(p->action, "discard") == 0)
+                e->discard_pending = 1;
+        }
+        s->n_pending = 0;
+        pt_session_set(s, &s->queue_id, ev->queue_id);
+    }
+    entry_client(e, ev);
+}
+
+/* smtpd / postscreen refusals and actions: a reject record, and the
+ * session's or message's view of it. */
+static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_record_emit_reject(c, l, ev);
+    pt_slice action = action_of(ev);
+    int smtpd = pt_slice_eq(ev->prog.daemon, "smtpd");
+    pt_session *s = smtpd ? session_for(c, l, 1) : NULL;
+    if (s) {
+        session_client(s, ev);
+        pt_session_set(s, &s->from, ev->from);
+    }
+    if (!pt_slice_empty(ev->queue_id)) {
+        pt_entry *e = entry_for(c, l, ev->queue_id, ATTACH);
+        if (!e)
+            return;
+        touch(c, e, l);
+        pt_entry_add_event(e, &l->time, ev->prog.daemon, action, text_of(ev));
+        if (pt_slice_eq(action, "discard") || pt_slice_eq(action, "milter-discard"))
+            e->discard_pending = 1;
+        return;
+    }
+    /* NOQUEUE hold / discard / filter: the message's queue ID comes next */
+    if (s && s->n_pending < sizeof s->pending / sizeof s->pending[0]
+        && (pt_slice_eq(action, "hold") || pt_slice_eq(action, "discard")
+            || pt_slice_eq(action, "milter-hold")
+            || pt_slice_eq(action, "milter-discard")
+            || pt_slice_eq(action, "filter"))) {
+        pt_mail_event *p = &s->pending[s->n_pending++];
+        p->time = l->time;
+        p->service = pt_utf8_dup(&s->arena, ev->prog.daemon);
+        p->action = pt_utf8_dup(&s->arena,
+                                pt_slice_eq(action, "milter-discard")
+                                ? pt_slice_cstr("discard") : action);
+        p->text = pt_utf8_dup(&s->arena, text_of(ev));
+        if (!p->service || !p->action || !p->text)
+            s->n_pending--;
+    }
+}
+
+/* smtpd connect / TLS / disconnect lines. */
+static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    if (ev->kind == PT_EV_CONNECT) {
+        pt_session *old = session_for(c, l, 0);
+        if (old) {
+            session_message_gone(c, old, 0);
+            session_end(c, old);
+        }
+        pt_session *s = session_for(c, l, 1);
+        if (s)
+            session_client(s, ev);
+        return;
+    }
+    pt_session *s = session_for(c, l, ev->kind == PT_EV_TLS);
+    if (!s)
+        return;
+    if (ev->kind == PT_EV_TLS) {
+        session_client(s, ev);
+        pt_session_set(s, &s->client.tls_trust, ev->tls_trust);
+        pt_session_set(s, &s->client.tls_protocol, ev->tls_protocol);
+        pt_session_set(s, &s->client.tls_cipher, ev->tls_cipher);
+        if (ev->tls_bits >= 0)
+            s->client.tls_bits = ev->tls_bits;
+        return;
+    }
+    if (ev->disconnect_lost) {                   /* lost connection / timeout */
+        if (!pt_slice_eq(ev->stage, "END-OF-MESSAGE") && !pt_slice_eq(ev->stage, "QUIT")
+            && !pt_slice_eq(ev->stage, "RSET") && !pt_slice_eq(ev->stage, "CONNECT"))
+            s->lost = 1;
+        return;
+    }
+    session_message_gone(c, s, s->lost);
+    session_end(c, s);
+}
+
+/* A recipient's delivery status line. */
+static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_entry *e = entry_for(c, l, ev->queue_id, ATTACH);
+    if (!e)
+        return;
+    touch(c, e, l);
+    pt_rcpt *r = pt_entry_rcpt(e, ev->to, ev->orig_to);
+    if (!r)
+        return;
+    pt_entry_set(e, &r->status, ev->status);
+    r->dsn = pt_entry_str(e, ev->dsn);
+    pt_entry_set(e, &r->service, ev->prog.daemon);
+    if (!pt_slice_empty(ev->prog.transport))
+        pt_entry_set(e, &r->transport, ev->prog.transport);
+    r->relay = pt_entry_str(e, ev->relay);
+    r->reply = pt_entry_str(e, ev->reply);
+    r->queued_as = pt_entry_str(e, ev->queued_as);
+    r->smtp_code = ev->smtp_code;
+    r->delay = ev->delay;
+    memcpy(r->delays, ev->delays, sizeof r->delays);
+    r->time = l->time;
+    r->attempts++;
+    pt_slice child = pt_slice_empty(ev->queued_as) ? ev->forwarded_as : ev->queued_as;
+    if (!pt_slice_empty(child) && !pt_slice_eq(child, "")) {
+        pt_entry *k = link_target(c, l->host, child);
+        if (k && k != e) {
+            pt_entry_set(k, &k->parent_id, ev->queue_id);
+            if (!pt_slice_empty(ev->forwarded_as)) {
+                k->created = 1;
+                pt_entry_set(k, &k->origin, pt_slice_cstr("local"));
+                pt_entry_set(k, &k->origin_program, l->program);
+            }
+        }
+    }
+    if (c->opt.emit_deferred && !e->progress_emitted && pt_slice_eq(ev->status, "deferred")) {
+        e->progress_emitted = 1;
+        pt_record_emit_message(c, e, 1);
+    }
+}
+
+/* bounce: "QID: sender ... notification: NEWQID". */
+static void on_notification(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_entry *p = entry_find(c, l->host, ev->queue_id);
+    if (p) {
+        touch(c, p, l);
+        pt_entry_add_notification(p, ev->notification, ev->new_queue_id);
+        if (ev->notification == PT_NOTIFY_NON_DELIVERY && !p->bounce_id)
+            p->bounce_id = pt_entry_str(p, ev->new_queue_id);
+    }
+    pt_entry *k = link_target(c, l->host, ev->new_queue_id);
+    if (k && k != p) {
+        pt_entry_set(k, &k->parent_id, ev->queue_id);
+        k->created = 1;
+        pt_entry_set(k, &k->origin, pt_slice_cstr("bounce"));
+        pt_entry_set(k, &k->origin_program, l->program);
+    }
+}
+
+/* postsuper administration. */
+static void on_admin(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_entry *e = entry_for(c, l, ev->queue_id, ATTACH);
+    if (!e)
+        return;
+    touch(c, e, l);
+    static const char *const names[] = { "", "deleted", "hold", "release", "requeue" };
+    if (ev->admin == PT_ADMIN_DELETED) {
+        finish(c, e, PT_END_DELETED);
+    } else if ((unsigned)ev->admin < sizeof names / sizeof names[0]) {
+        pt_entry_add_event(e, &l->time, ev->prog.daemon,
+                           pt_slice_cstr(names[ev->admin]), l->msg);
+    }
+}
+
+/* cleanup header/body/milter actions. */
+static void on_cleanup_action(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_entry *e = entry_for(c, l, ev->queue_id, ATTACH);
+    if (!e)
+        return;
+    touch(c, e, l);
+    e->cleanup_seen = 1;
+    pt_slice action = action_of(ev);
+    pt_entry_add_event(e, &l->time, ev->prog.daemon, action, text_of(ev));
+    if (pt_slice_eq(action, "reject") || pt_slice_eq(action, "milter-reject"))
+        finish(c, e, PT_END_REJECTED);
+    else if (pt_slice_eq(action, "discard") || pt_slice_eq(action, "milter-discard"))
+        finish(c, e, PT_END_DISCARDED);
+}
+
+/* Fold one parsed line into the state. */
+static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_entry *e;
+    switch (ev->kind) {
+    case PT_EV_CONNECT:
+    case PT_EV_TLS:
+    case PT_EV_DISCONNECT:
+        on_session_line(c, l, ev);
+        break;
+    case PT_EV_CLIENT:
+        on_client(c, l, ev);
+        break;
+    case PT_EV_REJECT:
+        on_reject(c, l, ev);
+        break;
+    case PT_EV_SMTPD_FILTER:
+        if (pt_slice_empty(ev->queue_id)) {
+            on_reject(c, l, ev);
+            break;
+        }
+        e = entry_for(c, l, ev->queue_id, ATTACH);
+        if (e) {
+            touch(c, e, l);
+            pt_entry_add_event(e, &l->time, ev->prog.daemon,
+                               pt_slice_cstr("filter"), text_of(ev));
+        }
+        break;
+    case PT_EV_PICKUP:
+        e = entry_for(c, l, ev->queue_id, START);
+        if (!e)
+            break;
+        touch(c, e, l);
+        e->created = 1;
+        e->has_pickup = 1;
+        pt_entry_set(e, &e->origin, pt_slice_cstr("pickup"));
+        pt_entry_set(e, &e->origin_program, l->program);
+        e->pickup_uid = ev->uid;
+        pt_entry_set(e, &e->pickup_from, ev->from);
+        if (!e->from)
+            pt_entry_set(e, &e->from, ev->from);
+        break;
+    case PT_EV_MESSAGE_ID:
+        e = entry_for(c, l, ev->queue_id, START);
+        if (!e)
+            break;
+        touch(c, e, l);
+        e->cleanup_seen = 1;
+        pt_entry_set(e, &e->message_id, ev->message_id);
+        break;
+    case PT_EV_CLEANUP_ACTION:
+        on_cleanup_action(c, l, ev);
+        break;
+    case PT_EV_QMGR_FROM:
+        e = entry_for(c, l, ev->queue_id, START);
+        if (!e)
+            break;
+        touch(c, e, l);
+        e->qmgr_seen = 1;
+        pt_entry_set(e, &e->from, ev->from);
+        if (ev->size >= 0)
+            e->size = ev->size;
+        if (ev->nrcpt >= 0)
+            e->nrcpt = ev->nrcpt;
+        pt_entry_set(e, &e->instance, ev->prog.syslog_name);
+        break;
+    case PT_EV_QMGR_EXPIRED:
+        e = entry_for(c, l, ev->queue_id, ATTACH);
+        if (!e)
+            break;
+        touch(c, e, l);
+        e->expired = 1;
+        e->qmgr_seen = 1;
+        pt_entry_set(e, &e->from, ev->from);
+        break;
+    case PT_EV_REMOVED:
+        e = entry_for(c, l, ev->queue_id, ATTACH);
+        if (!e)
+            break;
+        touch(c, e, l);
+        e->qmgr_seen = 1;
+        finish(c, e, e->expired ? PT_END_EXPIRED : PT_END_REMOVED);
+        break;
+    case PT_EV_DELIVERY:
+        on_delivery(c, l, ev);
+        break;
+    case PT_EV_NOTIFICATION:
+        on_notification(c, l, ev);
+        break;
+    case PT_EV_ADMIN:
+        on_admin(c, l, ev);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Hand one line to the core. */
+void pt_core_feed(pt_core *c, const pt_line *l)
+{
+    c->st.lines_seen++;
+    if (l->host.n > MAX_HOST_LEN || l->host.n == 0 || !l->time.valid) {
+        c->st.lines_malformed++;
+        return;
+    }
+    advance(c, &l->time);
+    pt_event ev;
+    pt_ev_kind k = pt_parse(l, &ev);
+    if (k == PT_EV_NOT_POSTFIX)
+        return;
+    c->st.lines_postfix++;
+    if (k == PT_EV_UNRECOGNISED) {
+        c->st.lines_unrecognised++;
+        return;
+    }
+    c->st.lines_parsed++;
+    dispatch(c, l, &ev);
+}
+
+/* Count a malformed line. */
+void pt_core_count_malformed(pt_core *c)
+{
+    c->st.lines_seen++;
+    c->st.lines_malformed++;
+}
+
+/* Advance the clock from wall time. */
+void pt_core_tick(pt_core *c, const pt_time *now)
+{
+    advance(c, now);
+}
+
+/* Emit everything still held, lingering first, then open (end shutdown). */
+void pt_core_flush(pt_core *c)
+{
+    while (!pt_dlist_empty(&c->linger))
+        emit_and_drop(c, entry_of(c->linger.next), PT_END_NONE);
+    while (!pt_dlist_empty(&c->open_lru))
+        emit_and_drop(c, entry_of(c->open_lru.next), PT_END_SHUTDOWN);
+}
+
+/* Flush, then free everything. */
+void pt_core_free(pt_core *c)
+{
+    if (!c)
+        return;
+    pt_core_flush(c);
+    while (!pt_dlist_empty(&c->session_lru))
+        session_end(c, session_of(c->session_lru.next));
+    pt_table_destroy(&c->entries);
+    pt_table_destroy(&c->sessions);
+    free(c);
+}
+
+/* Copy the counters. */
+void pt_core_stats(const pt_core *c, pt_stats *s)
+{
+    *s = c->st;
+}

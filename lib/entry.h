@@ -1,0 +1,148 @@
+/*
+ * entry.h - one open mail (host + queue ID) as compact C structs: what the
+ * correlator has folded in so far, turned into JSON only at emission
+ * (record.c). Also the smtpd session (host + pid) that stitches connect,
+ * TLS, SASL and helo onto the queue ID that follows.
+ *
+ * Memory: an entry owns its arena (all its strings) and its malloc'd
+ * vectors (recipients, events, notifications, raw lines); pt_entry_free
+ * releases everything. Strings are sanitised UTF-8 (invalid bytes and NUL
+ * become U+FFFD) when stored. Thread-safety: as the owning core.
+ */
+#ifndef PT_ENTRY_H
+#define PT_ENTRY_H
+
+#include <stdint.h>
+#include "postfix-trace/event.h"
+#include "strpool.h"
+#include "table.h"
+
+/* Why a record ended (SCHEMA.md `end`). */
+typedef enum pt_end {
+    PT_END_NONE = 0, PT_END_REMOVED, PT_END_EXPIRED, PT_END_DELETED,
+    PT_END_REJECTED, PT_END_DISCARDED, PT_END_ABORTED, PT_END_TIMEOUT,
+    PT_END_EVICTED, PT_END_SHUTDOWN
+} pt_end;
+
+/* Name of an end value as written in records. */
+const char *pt_end_name(pt_end e);
+
+/* Client facts from smtpd lines. */
+typedef struct pt_client_info {
+    char *name, *ip, *helo, *sasl_method, *sasl_username;
+    char *tls_trust, *tls_protocol, *tls_cipher;
+    int32_t port, tls_bits;     /* -1 when unknown */
+} pt_client_info;
+
+typedef struct pt_rcpt {
+    char *to, *orig_to, *status, *dsn, *service, *transport, *relay;
+    char *reply, *queued_as;
+    pt_time time;
+    double delay, delays[4];    /* -1 when unknown */
+    int32_t smtp_code, attempts;
+} pt_rcpt;
+
+typedef struct pt_mail_event {
+    pt_time time;
+    char *service, *action, *text;
+} pt_mail_event;
+
+typedef struct pt_notification {
+    pt_notify_kind kind;
+    char *queue_id;
+} pt_notification;
+
+typedef enum pt_entry_state {
+    PT_ENTRY_OPEN = 0,          /* in the table and the LRU list */
+    PT_ENTRY_LINGER,            /* finished, in the table and the linger FIFO */
+    PT_ENTRY_PLACEHOLDER        /* only a pending link: no record of its own */
+} pt_entry_state;
+
+typedef struct pt_entry {
+    pt_tnode node;              /* key: host + queue ID */
+    pt_dlink order;             /* LRU (open) or linger FIFO (finished) */
+    pt_arena arena;
+    char *host, *queue_id;
+    int64_t touched_usec;       /* log clock at last update */
+    int64_t ended_usec;         /* log clock when it finished */
+    pt_time first_seen, last_seen;
+    uint32_t reuse_seq;         /* 1 normally; 2, 3 ... for reuse at one time */
+    uint32_t lines;
+    uint8_t state, end;
+    uint8_t created, expired, discard_pending, cleanup_seen, qmgr_seen;
+    uint8_t progress_emitted, has_client, has_pickup;
+    char *instance, *origin, *origin_program;
+    pt_client_info client;
+    int32_t pickup_uid;
+    char *pickup_from, *message_id, *from, *bounce_id, *parent_id;
+    int64_t size;
+    int32_t nrcpt;
+    pt_rcpt *rcpts;
+    uint32_t n_rcpts, cap_rcpts;
+    pt_mail_event *events;
+    uint32_t n_events, cap_events;
+    pt_notification *notes;
+    uint32_t n_notes, cap_notes;
+    char **raw;
+    uint32_t n_raw, cap_raw;
+} pt_entry;
+
+/* An smtpd process's session, keyed by host + pid. */
+typedef struct pt_session {
+    pt_tnode node;
+    pt_dlink order;             /* LRU by last update */
+    pt_arena arena;
+    char *host, *pid;
+    int64_t touched_usec;
+    pt_client_info client;
+    char *from;
+    char *queue_id;             /* the session's current message */
+    pt_mail_event pending[4];   /* hold/discard logged as NOQUEUE before client= */
+    uint32_t n_pending;
+    uint8_t lost;               /* lost connection / timeout mid-transaction */
+} pt_session;
+
+/* A new entry for host + queue ID; NULL on no memory. */
+pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id);
+
+/* Free an entry and all it owns. */
+void pt_entry_free(pt_entry *e);
+
+/* Approximate bytes held by an entry (struct, arena, vectors). */
+size_t pt_entry_bytes(const pt_entry *e);
+
+/* Store a sanitised copy of s in the entry's arena (NULL if absent). */
+char *pt_entry_str(pt_entry *e, pt_slice s);
+
+/* Replace *dst by a copy of s unless it is equal already. */
+void pt_entry_set(pt_entry *e, char **dst, pt_slice s);
+
+/* The recipient with this to + orig_to, appended if new; NULL on no memory. */
+pt_rcpt *pt_entry_rcpt(pt_entry *e, pt_slice to, pt_slice orig_to);
+
+/* Append an event; copies the strings. */
+void pt_entry_add_event(pt_entry *e, const pt_time *t, pt_slice service,
+                        pt_slice action, pt_slice text);
+
+/* Append a notification. */
+void pt_entry_add_notification(pt_entry *e, pt_notify_kind kind, pt_slice qid);
+
+/* Append a raw line. */
+void pt_entry_add_raw(pt_entry *e, pt_slice line);
+
+/* Copy the client facts of src into dst (strings copied into e's arena). */
+void pt_entry_copy_client(pt_entry *e, pt_client_info *dst, const pt_client_info *src);
+
+/* A new session for host + pid; NULL on no memory. */
+pt_session *pt_session_new(pt_slice host, pt_slice pid);
+
+/* Free a session. */
+void pt_session_free(pt_session *s);
+
+/* Store s into *dst in the session's arena unless equal already. */
+void pt_session_set(pt_session *s, char **dst, pt_slice v);
+
+/* Copy s as sanitised UTF-8 (invalid bytes and NUL → U+FFFD) into arena a. */
+char *pt_utf8_dup(pt_arena *a, pt_slice s);
+
+#endif

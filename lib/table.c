@@ -1,0 +1,92 @@
+/*
+ * table.c - the intrusive (host, key) hash table (see table.h). Doubles its
+ * bucket array when the load passes 1; never shrinks.
+ */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Make an empty table with 1024 buckets. */
+int pt_table_init(pt_table *t)
+{
+    t->mask = 1023;
+    t->count = 0;
+    t->buckets = calloc(t->mask + 1, sizeof *t->buckets);
+    return t->buckets ? 0 : -1;
+}
+
+/* Free the buckets. */
+void pt_table_destroy(pt_table *t)
+{
+    free(t->buckets);
+    t->buckets = NULL;
+    t->count = 0;
+}
+
+/* FNV-1a over host, a separator, and key. */
+uint64_t pt_table_hash(pt_slice host, pt_slice key)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < host.n; i++)
+        h = (h ^ (unsigned char)host.p[i]) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (size_t i = 0; i < key.n; i++)
+        h = (h ^ (unsigned char)key.p[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* Look up (host, key). */
+pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice key)
+{
+    for (pt_tnode *n = t->buckets[h & t->mask]; n; n = n->next)
+        if (n->hash == h && n->key_len == key.n && n->host_len == host.n
+            && memcmp(n->key, key.p, key.n) == 0
+            && memcmp(n->host, host.p, host.n) == 0)
+            return n;
+    return NULL;
+}
+
+/* Double the bucket array; on no memory keep the old one (longer chains). */
+static void grow(pt_table *t)
+{
+    size_t nmask = t->mask * 2 + 1;
+    pt_tnode **nb = calloc(nmask + 1, sizeof *nb);
+    if (!nb)
+        return;
+    for (size_t i = 0; i <= t->mask; i++) {
+        pt_tnode *n = t->buckets[i];
+        while (n) {
+            pt_tnode *next = n->next;
+            n->next = nb[n->hash & nmask];
+            nb[n->hash & nmask] = n;
+            n = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nb;
+    t->mask = nmask;
+}
+
+/* Insert a node whose hash, host and key are set. */
+void pt_table_insert(pt_table *t, pt_tnode *n)
+{
+    if (t->count > t->mask)
+        grow(t);
+    pt_tnode **b = &t->buckets[n->hash & t->mask];
+    n->next = *b;
+    *b = n;
+    t->count++;
+}
+
+/* Remove a linked node. */
+void pt_table_remove(pt_table *t, pt_tnode *n)
+{
+    pt_tnode **pp = &t->buckets[n->hash & t->mask];
+    while (*pp && *pp != n)
+        pp = &(*pp)->next;
+    if (*pp) {
+        *pp = n->next;
+        t->count--;
+    }
+}

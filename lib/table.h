@@ -1,0 +1,82 @@
+/*
+ * table.h - an intrusive chained hash table keyed by (host, key) byte
+ * strings, plus an intrusive doubly linked list for LRU/FIFO orders. Used
+ * for open entries (key = queue ID) and smtpd sessions (key = pid).
+ *
+ * Memory: the table owns only its bucket array; nodes are embedded in the
+ * caller's structs, whose host/key strings must stay valid while linked.
+ * Thread-safety: as its owner (one thread).
+ */
+#ifndef PT_TABLE_H
+#define PT_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "postfix-trace/slice.h"
+
+typedef struct pt_tnode {
+    struct pt_tnode *next;      /* bucket chain */
+    uint64_t hash;
+    const char *host;           /* NUL-terminated, owned by the embedding struct */
+    const char *key;
+    uint16_t host_len, key_len;
+} pt_tnode;
+
+typedef struct pt_table {
+    pt_tnode **buckets;
+    size_t mask;                /* bucket count - 1 (power of two) */
+    size_t count;
+} pt_table;
+
+typedef struct pt_dlink {
+    struct pt_dlink *prev, *next;
+} pt_dlink;
+
+/* Initialise an empty table; 0 on success, -1 on no memory. */
+int pt_table_init(pt_table *t);
+
+/* Free the bucket array (not the nodes). */
+void pt_table_destroy(pt_table *t);
+
+/* Hash of (host, key). */
+uint64_t pt_table_hash(pt_slice host, pt_slice key);
+
+/* Find the node for (host, key) with precomputed hash h, or NULL. */
+pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice key);
+
+/* Link node n (its hash/host/key already set); grows the table. */
+void pt_table_insert(pt_table *t, pt_tnode *n);
+
+/* Unlink node n (it must be linked). */
+void pt_table_remove(pt_table *t, pt_tnode *n);
+
+/* Make l an empty circular list head. */
+static inline void pt_dlist_init(pt_dlink *l)
+{
+    l->prev = l->next = l;
+}
+
+/* True when list head l is empty. */
+static inline int pt_dlist_empty(const pt_dlink *l)
+{
+    return l->next == l;
+}
+
+/* Append n at the tail (newest end) of list l. */
+static inline void pt_dlist_push(pt_dlink *l, pt_dlink *n)
+{
+    n->prev = l->prev;
+    n->next = l;
+    l->prev->next = n;
+    l->prev = n;
+}
+
+/* Unlink n from whatever list holds it. */
+static inline void pt_dlist_del(pt_dlink *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = n;
+}
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * main.c - the postfix-trace command: read Postfix logs (files in order,
+ * or standard input), feed each line to the core, write one JSON record per
+ * line to standard output, flush open mails at the end (end "shutdown"),
+ * and print the counters on standard error with --stats.
+ * Memory: one core, one reader at a time. Single-threaded.
+ */
+#include "options.h"
+#include "reader.h"
+#include "postfix-trace/core.h"
+#include "postfix-trace/line.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sink: one record per line on stdout. */
+static void write_record(void *ctx, const char *json, size_t len, struct json_object *rec)
+{
+    (void)rec;
+    FILE *out = ctx;
+    fwrite(json, 1, len, out);
+    putc('\n', out);
+}
+
+/* Feed one input to the core; 0 on success, -1 when it could not be read. */
+static int feed_file(pt_core *core, pt_header_reader *hr, const char *path)
+{
+    pt_reader *r = pt_reader_open(path);
+    if (!r) {
+        fprintf(stderr, "postfix-trace: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    const char *s;
+    size_t n;
+    pt_read_result rr;
+    pt_line line;
+    while ((rr = pt_reader_next(r, &s, &n)) != PT_READ_EOF) {
+        if (rr == PT_READ_ERROR) {
+            fprintf(stderr, "postfix-trace: %s: %s\n", path, pt_reader_error(r));
+            pt_reader_close(r);
+            return -1;
+        }
+        if (rr == PT_READ_TOO_LONG || pt_header_read(hr, s, n, &line) != PT_HEADER_OK)
+            pt_core_count_malformed(core);
+        else
+            pt_core_feed(core, &line);
+    }
+    pt_reader_close(r);
+    return 0;
+}
+
+/* Run the command. */
+int main(int argc, char **argv)
+{
+    pt_cli_options opt;
+    switch (pt_options_parse(argc, argv, &opt, stderr)) {
+    case PT_OPT_EXIT_OK:
+        return 0;
+    case PT_OPT_EXIT_USAGE:
+        return 2;
+    default:
+        break;
+    }
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    pt_core *core = pt_core_new(&opt.core, write_record, stdout);
+    pt_header_reader *hr = pt_header_reader_new(opt.year);
+    if (!core || !hr) {
+        fprintf(stderr, "postfix-trace: out of memory\n");
+        return 1;
+    }
+    int status = 0;
+    if (opt.n_files == 0) {
+        status = feed_file(core, hr, "-") ? 1 : 0;
+    } else {
+        for (int i = 0; i < opt.n_files; i++)
+            if (feed_file(core, hr, opt.files[i]))
+                status = 1;
+    }
+    pt_core_flush(core);
+    if (opt.stats) {
+        pt_stats st;
+        char buf[1024];
+        pt_core_stats(core, &st);
+        pt_stats_json(&st, buf, sizeof buf);
+        fprintf(stderr, "%s\n", buf);
+    }
+    pt_core_free(core);
+    pt_header_reader_free(hr);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "postfix-trace: write error: %s\n", strerror(errno));
+        status = 1;
+    }
+    return status;
+}

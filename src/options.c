@@ -1,0 +1,141 @@
+/*
+ * options.c - parse postfix-trace's command line (getopt_long); print
+ * --help and --version. Errors are reported to the given stream, never
+ * fatal here: the caller decides the exit code.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+"Usage: postfix-trace [OPTION]... [FILE]...\n"
+"Correlate Postfix log lines by host + queue ID and write one JSON record per\n"
+"mail (and per SMTP reject) to standard output. Reads FILEs in order (.gz is\n"
+"read transparently), or standard input when none is given.\n"
+"\n"
+"  --year=N            year of year-less (RFC 3164) timestamps; default: inferred\n"
+"  --max-entries=N     open mails held at most (default 100000); beyond it the\n"
+"                      least recently updated ends as \"evicted\"\n"
+"  --idle-timeout=SEC  end a mail after SEC seconds without a line, on the log's\n"
+"                      clock (default 7200)\n"
+"  --linger=SEC        a finished record waits SEC seconds for late linking lines\n"
+"                      (default 2)\n"
+"  --include-raw       add the folded log lines to each record (\"raw\")\n"
+"  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
+"  --stats             print the counters as one JSON object on standard error\n"
+"  --help              show this help and exit\n"
+"  --version           show the version and exit\n"
+"\n"
+"Exit status: 0 on success, 1 when an input could not be read, 2 on bad usage.\n";
+
+/* Parse a non-negative integer in [min, max]; 0 on success. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Parse a non-negative number of seconds; 0 on success. */
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Parse the command line. */
+pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *err)
+{
+    enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
+           O_HELP, O_VERSION };
+    static const struct option longopts[] = {
+        { "year", required_argument, NULL, O_YEAR },
+        { "max-entries", required_argument, NULL, O_MAX },
+        { "idle-timeout", required_argument, NULL, O_IDLE },
+        { "linger", required_argument, NULL, O_LINGER },
+        { "include-raw", no_argument, NULL, O_RAW },
+        { "emit-deferred", no_argument, NULL, O_DEFERRED },
+        { "stats", no_argument, NULL, O_STATS },
+        { "help", no_argument, NULL, O_HELP },
+        { "version", no_argument, NULL, O_VERSION },
+        { NULL, 0, NULL, 0 }
+    };
+    memset(o, 0, sizeof *o);
+    pt_core_options_default(&o->core);
+    opterr = 0;
+    optind = 1;
+    int ch;
+    long v;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_YEAR:
+            if (parse_long(optarg, 1970, 9999, &v)) {
+                fprintf(err, "postfix-trace: --year: '%s' is not a year (1970-9999)\n", optarg);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->year = (int)v;
+            break;
+        case O_MAX:
+            if (parse_long(optarg, 1, UINT32_MAX >> 1, &v)) {
+                fprintf(err, "postfix-trace: --max-entries: '%s' is not a positive number\n", optarg);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->core.max_entries = (uint32_t)v;
+            break;
+        case O_IDLE:
+        case O_LINGER: {
+            double d;
+            if (parse_seconds(optarg, &d)) {
+                fprintf(err, "postfix-trace: --%s: '%s' is not a number of seconds\n",
+                        ch == O_IDLE ? "idle-timeout" : "linger", optarg);
+                return PT_OPT_EXIT_USAGE;
+            }
+            if (ch == O_IDLE)
+                o->core.idle_timeout = d;
+            else
+                o->core.linger = d;
+            break;
+        }
+        case O_RAW:
+            o->core.include_raw = 1;
+            break;
+        case O_DEFERRED:
+            o->core.emit_deferred = 1;
+            break;
+        case O_STATS:
+            o->stats = 1;
+            break;
+        case O_HELP:
+            fputs(usage_text, stdout);
+            return PT_OPT_EXIT_OK;
+        case O_VERSION:
+            printf("postfix-trace %s (record schema 1)\n", pt_version());
+            return PT_OPT_EXIT_OK;
+        default:
+            if (optopt && optopt < 256)
+                fprintf(err, "postfix-trace: unknown option '-%c'\n", optopt);
+            else
+                fprintf(err, "postfix-trace: unknown or incomplete option '%s'\n",
+                        argv[optind - 1]);
+            fputs("Try 'postfix-trace --help'.\n", err);
+            return PT_OPT_EXIT_USAGE;
+        }
+    }
+    o->files = argv + optind;
+    o->n_files = argc - optind;
+    return PT_OPT_RUN;
+}

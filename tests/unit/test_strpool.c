@@ -1,0 +1,116 @@
+/*
+ * test_strpool.c - unit tests of the entry arena, UTF-8 sanitising and the
+ * (host, key) table.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../lib/strpool.h"
+#include "../../lib/entry.h"
+#include "../../lib/table.h"
+
+START_TEST(arena_strings)
+{
+    pt_arena a = { 0 };
+    char *s = pt_arena_strdup(&a, pt_slice_cstr("hello"));
+    ck_assert_str_eq(s, "hello");
+    ck_assert_ptr_null(pt_arena_strdup(&a, pt_slice_make(NULL, 0)));
+    char big[10000];
+    memset(big, 'x', sizeof big);
+    char *b = pt_arena_strdup(&a, pt_slice_make(big, sizeof big));
+    ck_assert_uint_eq(strlen(b), sizeof big);
+    for (int i = 0; i < 1000; i++)
+        ck_assert_ptr_nonnull(pt_arena_alloc(&a, 13));
+    ck_assert_str_eq(s, "hello");
+    pt_arena_free(&a);
+    ck_assert_ptr_null(a.head);
+}
+END_TEST
+
+START_TEST(utf8_sanitise)
+{
+    pt_arena a = { 0 };
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("plain")), "plain");
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("Gr\xC3\xBC\xC3\x9F" "e")), "Gr\xC3\xBC\xC3\x9F" "e");
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("a\xFF" "b")), "a\xEF\xBF\xBD" "b");
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("\xC3")), "\xEF\xBF\xBD");
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("\xED\xA0\x80")), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_make("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+    ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("\xF0\x9F\x98\x80")), "\xF0\x9F\x98\x80");
+    pt_arena_free(&a);
+}
+END_TEST
+
+START_TEST(table_ops)
+{
+    pt_table t;
+    ck_assert_int_eq(pt_table_init(&t), 0);
+    enum { N = 5000 };
+    static pt_tnode nodes[N];
+    static char keys[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "Q%d", i);
+        nodes[i].host = i % 2 ? "a" : "b";
+        nodes[i].host_len = 1;
+        nodes[i].key = keys[i];
+        nodes[i].key_len = (uint16_t)strlen(keys[i]);
+        nodes[i].hash = pt_table_hash(pt_slice_cstr(nodes[i].host), pt_slice_cstr(keys[i]));
+        pt_table_insert(&t, &nodes[i]);
+    }
+    ck_assert_uint_eq(t.count, N);
+    for (int i = 0; i < N; i++) {
+        pt_slice h = pt_slice_cstr(i % 2 ? "a" : "b"), k = pt_slice_cstr(keys[i]);
+        ck_assert_ptr_eq(pt_table_find(&t, pt_table_hash(h, k), h, k), &nodes[i]);
+        pt_slice other = pt_slice_cstr(i % 2 ? "b" : "a");
+        ck_assert_ptr_null(pt_table_find(&t, pt_table_hash(other, k), other, k));
+    }
+    for (int i = 0; i < N; i += 2)
+        pt_table_remove(&t, &nodes[i]);
+    ck_assert_uint_eq(t.count, N / 2);
+    pt_slice h = pt_slice_cstr("b"), k = pt_slice_cstr(keys[0]);
+    ck_assert_ptr_null(pt_table_find(&t, pt_table_hash(h, k), h, k));
+    pt_table_destroy(&t);
+}
+END_TEST
+
+START_TEST(entry_vectors)
+{
+    pt_entry *e = pt_entry_new(pt_slice_cstr("mail"), pt_slice_cstr("ABC"));
+    ck_assert_ptr_nonnull(e);
+    pt_rcpt *r1 = pt_entry_rcpt(e, pt_slice_cstr("a@x"), pt_slice_make(NULL, 0));
+    r1->attempts = 1;
+    for (int i = 0; i < 50; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "r%d@x", i);
+        ck_assert_ptr_nonnull(pt_entry_rcpt(e, pt_slice_cstr(buf), pt_slice_make(NULL, 0)));
+    }
+    pt_rcpt *again = pt_entry_rcpt(e, pt_slice_cstr("a@x"), pt_slice_make(NULL, 0));
+    ck_assert_int_eq(again->attempts, 1);
+    ck_assert_uint_eq(e->n_rcpts, 51);
+    pt_entry_rcpt(e, pt_slice_cstr("a@x"), pt_slice_cstr("alias@x"));
+    ck_assert_uint_eq(e->n_rcpts, 52);
+    pt_entry_add_notification(e, PT_NOTIFY_NON_DELIVERY, pt_slice_cstr("N1"));
+    pt_entry_add_notification(e, PT_NOTIFY_NON_DELIVERY, pt_slice_cstr("N1"));
+    ck_assert_uint_eq(e->n_notes, 1);
+    ck_assert_uint_gt(pt_entry_bytes(e), sizeof *e);
+    pt_entry_free(e);
+}
+END_TEST
+
+/* Run the suite. */
+int main(void)
+{
+    Suite *s = suite_create("strpool");
+    TCase *tc = tcase_create("strpool");
+    tcase_add_test(tc, arena_strings);
+    tcase_add_test(tc, utf8_sanitise);
+    tcase_add_test(tc, table_ops);
+    tcase_add_test(tc, entry_vectors);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
