@@ -51,7 +51,7 @@ static void try_from(const char *f, const char *e, int milter, int *count,
     size_t n;
     memset(&cl, 0, sizeof(cl));
     cl.port = -1;
-    if (pu_starts(p, e, "local"))
+    if (pu_starts(p, e, "local;") || pu_starts(p, e, "local: "))
         n = 5;
     else
         n = pt_parse_client(pu_sl(p, e), &cl);

@@ -391,17 +391,58 @@ void pu_trailer_walk(pu_tctx *t, const char *p, const char *e)
     walk(t, p, e, 0, 1);
 }
 
+/* Skip a quoted local part echoed in text ("<\"...\"" with escapes). */
+static const char *skip_quoted_local(const char *q, const char *e)
+{
+    /* q is at the '"' after '<'; returns the closing '"' or NULL */
+    for (q++; q < e; q++) {
+        if (*q == '\\') {
+            if (++q >= e)
+                return NULL;
+        } else if (*q == '"') {
+            return q;
+        }
+    }
+    return NULL;
+}
+
+/* One pass over the ';' candidates; with skip_quoted, those inside a
+ * "<\"...\"" quoted local part (an address echoed in the text) are not
+ * tried. */
+static const char *split_pass(pu_tctx *t, const char *p, const char *e,
+                              int skip_quoted)
+{
+    const char *q, *found = NULL;
+    for (q = p; q < e && t->count < 2; q++) {
+        if (skip_quoted && *q == '"' && q > p && q[-1] == '<') {
+            const char *end = skip_quoted_local(q, e);
+            if (end != NULL) {
+                q = end;
+                continue;
+            }
+        }
+        if (*q == ';') {
+            int before = t->count;
+            pu_trailer_walk(t, q + 1, e);
+            if (before == 0 && t->count > 0)
+                found = q;
+        }
+    }
+    return found;
+}
+
 int pu_trailer_split(pu_tctx *t, const char *p, const char *e,
                      const char **semi)
 {
-    const char *q, *found = NULL;
+    const char *found;
+    int budget = t->budget;
     *semi = NULL;
-    for (q = pu_findc(p, e, ';'); q != NULL && t->count < 2;
-         q = pu_findc(q + 1, e, ';')) {
-        int before = t->count;
-        pu_trailer_walk(t, q + 1, e);
-        if (before == 0 && t->count > 0)
-            found = q;
+    /* First the ';' outside quoted addresses: a recipient quoted by Postfix
+     * may imitate a trailer inside the reply text. */
+    found = split_pass(t, p, e, 1);
+    if (t->count == 0) {
+        t->budget = budget;
+        found = split_pass(t, p, e, 0);
     }
     if (t->count == 1)
         *semi = found;
