@@ -526,8 +526,13 @@ static void on_admin(pt_core *c, const pt_line *l, const pt_event *ev)
     if (ev->admin == PT_ADMIN_DELETED) {
         finish(c, e, PT_END_DELETED);
     } else if ((unsigned)ev->admin < sizeof names / sizeof names[0]) {
+        pt_slice text = l->msg;                 /* the text after "QID: " */
+        if (text.n > ev->queue_id.n + 2 && memcmp(text.p, ev->queue_id.p, ev->queue_id.n) == 0) {
+            text.p += ev->queue_id.n + 2;
+            text.n -= ev->queue_id.n + 2;
+        }
         pt_entry_add_event(e, &l->time, ev->prog.daemon,
-                           pt_slice_cstr(names[ev->admin]), l->msg);
+                           pt_slice_cstr(names[ev->admin]), text);
     }
 }
 

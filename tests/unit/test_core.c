@@ -1,0 +1,358 @@
+/*
+ * test_core.c - unit tests of the correlator (lib/core.c) through the
+ * public API: lines in, records out. Covers folding, session stitching,
+ * links both ways, linger, queue ID reuse, idle timeout, eviction, abort,
+ * expiry, progress records, shutdown flush, and the counters.
+ */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "postfix-trace/core.h"
+
+typedef struct collected {
+    json_object *recs[256];
+    int n;
+} collected;
+
+/* Sink that keeps every record. */
+static void keep(void *ctx, const char *json, size_t len, struct json_object *rec)
+{
+    collected *c = ctx;
+    (void)rec;
+    ck_assert_int_lt(c->n, 256);
+    ck_assert_uint_eq(strlen(json), len);
+    c->recs[c->n++] = json_tokener_parse(json);
+    ck_assert_ptr_nonnull(c->recs[c->n - 1]);
+}
+
+/* Feed lines (NULL-terminated) to a fresh core with options o; free it. */
+static void run(const pt_core_options *o, const char *const *lines, collected *out, pt_stats *st)
+{
+    memset(out, 0, sizeof *out);
+    pt_core *c = pt_core_new(o, keep, out);
+    ck_assert_ptr_nonnull(c);
+    pt_header_reader *r = pt_header_reader_new(2026);
+    for (int i = 0; lines[i]; i++) {
+        pt_line l;
+        if (pt_header_read(r, lines[i], strlen(lines[i]), &l) == PT_HEADER_OK)
+            pt_core_feed(c, &l);
+        else
+            pt_core_count_malformed(c);
+    }
+    pt_core_flush(c);
+    if (st)
+        pt_core_stats(c, st);
+    pt_core_free(c);
+    pt_header_reader_free(r);
+}
+
+/* Free collected records. */
+static void release(collected *c)
+{
+    for (int i = 0; i < c->n; i++)
+        json_object_put(c->recs[i]);
+}
+
+/* A string field by dotted path ("client.ip", "recipients.0.status"). */
+static const char *str_at(json_object *o, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_object *cur = o;
+    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, ".")) {
+        if (json_object_is_type(cur, json_type_array))
+            cur = json_object_array_get_idx(cur, (size_t)atoi(tok));
+        else if (!json_object_object_get_ex(cur, tok, &cur))
+            return NULL;
+    }
+    return cur ? json_object_get_string(cur) : NULL;
+}
+
+/* The first record whose field k equals v. */
+static json_object *find(collected *c, const char *k, const char *v)
+{
+    for (int i = 0; i < c->n; i++) {
+        const char *s = str_at(c->recs[i], k);
+        if (s && strcmp(s, v) == 0)
+            return c->recs[i];
+    }
+    return NULL;
+}
+
+#define ck_field(o, path, want) do { const char *got_ = str_at((o), (path)); \
+    ck_assert_msg(got_ && strcmp(got_, (want)) == 0, "%s: got %s want %s", (path), got_ ? got_ : "(absent)", (want)); } while (0)
+#define ck_absent(o, path) ck_assert_msg(str_at((o), (path)) == NULL, "%s present", (path))
+
+static const char *const sent_lines[] = {
+    "Nov  3 12:00:00 mx postfix/smtpd[100]: connect from client.example[192.0.2.7]",
+    "Nov  3 12:00:00 mx postfix/smtpd[100]: Anonymous TLS connection established from client.example[192.0.2.7]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+    "Nov  3 12:00:01 mx postfix/smtpd[100]: 4B3C21A2F3: client=client.example[192.0.2.7], sasl_method=PLAIN, sasl_username=alice",
+    "Nov  3 12:00:01 mx postfix/cleanup[101]: 4B3C21A2F3: message-id=<m1@example>",
+    "Nov  3 12:00:01 mx postfix/qmgr[102]: 4B3C21A2F3: from=<alice@example>, size=1234, nrcpt=2 (queue active)",
+    "Nov  3 12:00:01 mx postfix/smtpd[100]: disconnect from client.example[192.0.2.7] ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6",
+    "Nov  3 12:00:02 mx postfix/smtp[103]: 4B3C21A2F3: to=<bob@dest.example>, relay=mx.dest.example[198.51.100.1]:25, delay=1.2, delays=0.05/0.01/0.3/0.84, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 8F9E0D1C2B)",
+    "Nov  3 12:00:02 mx postfix/smtp[103]: 4B3C21A2F3: to=<carol@dest.example>, relay=mx.dest.example[198.51.100.1]:25, delay=1.2, delays=0.05/0.01/0.3/0.84, dsn=5.1.1, status=bounced (host mx.dest.example[198.51.100.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))",
+    "Nov  3 12:00:02 mx postfix/cleanup[101]: 5C4D32B3A4: message-id=<bounce1@mx>",
+    "Nov  3 12:00:02 mx postfix/qmgr[102]: 5C4D32B3A4: from=<>, size=3000, nrcpt=1 (queue active)",
+    "Nov  3 12:00:02 mx postfix/bounce[104]: 4B3C21A2F3: sender non-delivery notification: 5C4D32B3A4",
+    "Nov  3 12:00:02 mx postfix/qmgr[102]: 4B3C21A2F3: removed",
+    "Nov  3 12:00:03 mx postfix/local[105]: 5C4D32B3A4: to=<alice@example>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered to mailbox)",
+    "Nov  3 12:00:03 mx postfix/qmgr[102]: 5C4D32B3A4: removed",
+    NULL
+};
+
+START_TEST(sent_and_bounce_linked)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    pt_stats st;
+    run(&o, sent_lines, &c, &st);
+    ck_assert_int_eq(c.n, 2);
+    json_object *m = find(&c, "queue_id", "4B3C21A2F3");
+    ck_assert_ptr_nonnull(m);
+    ck_field(m, "kind", "message");
+    ck_field(m, "id", "mx/4B3C21A2F3/1793707201000000");
+    ck_field(m, "end", "removed");
+    ck_field(m, "complete", "true");
+    ck_field(m, "status", "mixed");
+    ck_field(m, "instance", "postfix");
+    ck_field(m, "origin", "smtpd");
+    ck_field(m, "client.name", "client.example");
+    ck_field(m, "client.ip", "192.0.2.7");
+    ck_field(m, "client.sasl_username", "alice");
+    ck_field(m, "client.tls.protocol", "TLSv1.3");
+    ck_field(m, "client.tls.bits", "256");
+    ck_field(m, "client.tls.trust", "Anonymous");
+    ck_field(m, "message_id", "m1@example");
+    ck_field(m, "from", "alice@example");
+    ck_field(m, "size", "1234");
+    ck_field(m, "recipients.0.to", "bob@dest.example");
+    ck_field(m, "recipients.0.status", "sent");
+    ck_field(m, "recipients.0.queued_as", "8F9E0D1C2B");
+    ck_field(m, "recipients.0.relay_ip", "198.51.100.1");
+    ck_field(m, "recipients.0.relay_port", "25");
+    ck_field(m, "recipients.0.delays.transmission", "0.84");
+    ck_field(m, "recipients.1.status", "bounced");
+    ck_field(m, "recipients.1.smtp_code", "550");
+    ck_field(m, "recipients.1.dsn_class", "permanent");
+    ck_field(m, "bounce_id", "5C4D32B3A4");
+    ck_field(m, "notifications.0.kind", "non-delivery");
+    ck_field(m, "lines", "7");
+    json_object *b = find(&c, "queue_id", "5C4D32B3A4");
+    ck_assert_ptr_nonnull(b);
+    ck_field(b, "parent_id", "4B3C21A2F3");
+    ck_field(b, "origin", "bounce");
+    ck_field(b, "origin_program", "postfix/bounce");
+    ck_field(b, "from", "");
+    ck_field(b, "complete", "true");
+    ck_assert_int_eq(st.lines_seen, 14);
+    ck_assert_int_eq(st.lines_parsed, 14);
+    ck_assert_int_eq(st.lines_unrecognised, 0);
+    ck_assert_int_eq(st.rec_removed, 2);
+    ck_assert_int_eq(st.cache_entries, 0);
+    ck_assert_int_eq(st.cache_high_water, 2);
+    release(&c);
+}
+END_TEST
+
+START_TEST(late_link_lands_while_lingering)
+{
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix/pickup[1]: AAAAA1: uid=0 from=<root>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: AAAAA1: from=<root@mx>, size=10, nrcpt=1 (queue active)",
+        "Nov  3 12:00:01 mx postfix/cleanup[3]: BBBBB2: message-id=<x@mx>",
+        "Nov  3 12:00:01 mx postfix/qmgr[2]: BBBBB2: from=<>, size=10, nrcpt=1 (queue active)",
+        "Nov  3 12:00:01 mx postfix/qmgr[2]: BBBBB2: removed",
+        "Nov  3 12:00:01 mx postfix/qmgr[2]: AAAAA1: removed",
+        "Nov  3 12:00:02 mx postfix/bounce[4]: AAAAA1: sender non-delivery notification: BBBBB2",
+        "Nov  3 12:00:10 mx postfix/bounce[4]: AAAAA1: sender non-delivery notification: CCCCC3",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    run(&o, lines, &c, NULL);
+    ck_assert_int_eq(c.n, 2);       /* CCCCC3 never seen: no record of its own */
+    json_object *a = find(&c, "queue_id", "AAAAA1");
+    json_object *b = find(&c, "queue_id", "BBBBB2");
+    ck_field(a, "bounce_id", "BBBBB2");
+    ck_field(a, "origin", "pickup");
+    ck_field(a, "pickup.uid", "0");
+    ck_field(a, "pickup.from", "root");
+    ck_field(b, "parent_id", "AAAAA1");
+    ck_field(b, "complete", "true");
+    release(&c);
+}
+END_TEST
+
+START_TEST(reuse_and_timeout_and_eviction)
+{
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix/pickup[1]: 1E05E1: uid=0 from=<a>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: 1E05E1: removed",
+        "Nov  3 12:00:00 mx postfix/pickup[1]: 1E05E1: uid=0 from=<b>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: 1E05E1: removed",
+        "Nov  3 12:00:01 mx postfix/pickup[1]: 1D1E01: uid=0 from=<c>",
+        "Nov  3 12:00:02 mx postfix/pickup[1]: E1C701: uid=0 from=<d>",
+        "Nov  3 12:00:03 mx postfix/pickup[1]: E1C702: uid=0 from=<e>",
+        "Nov  3 12:00:04 mx postfix/pickup[1]: E1C703: uid=0 from=<f>",
+        "Nov  3 14:00:05 mx postfix/pickup[1]: 1A7E01: uid=0 from=<g>",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.max_entries = 3;
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(c.n, 7);
+    ck_field(c.recs[0], "id", "mx/1E05E1/1793707200000000");
+    ck_field(c.recs[0], "from", "a");
+    ck_field(c.recs[1], "id", "mx/1E05E1/1793707200000000/2");
+    ck_field(c.recs[1], "from", "b");
+    ck_field(find(&c, "queue_id", "1D1E01"), "end", "evicted");
+    ck_field(find(&c, "queue_id", "E1C701"), "end", "timeout");
+    ck_field(find(&c, "queue_id", "E1C703"), "end", "timeout");
+    ck_field(find(&c, "queue_id", "1A7E01"), "end", "shutdown");
+    ck_field(find(&c, "queue_id", "1A7E01"), "complete", "false");
+    ck_assert_int_eq(st.evictions, 1);
+    ck_assert_int_eq(st.timeouts, 3);
+    ck_assert_int_eq(st.rec_shutdown, 1);
+    release(&c);
+}
+END_TEST
+
+START_TEST(noqueue_reject_and_aborted_session)
+{
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix/smtpd[7]: connect from unknown[203.0.113.9]",
+        "Nov  3 12:00:01 mx postfix/smtpd[7]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <x@y>: Relay access denied; from=<spam@bad> to=<x@y> proto=ESMTP helo=<bad.example>",
+        "Nov  3 12:00:02 mx postfix/smtpd[7]: D1D1D1D1: client=unknown[203.0.113.9]",
+        "Nov  3 12:00:03 mx postfix/smtpd[7]: lost connection after RCPT from unknown[203.0.113.9]",
+        "Nov  3 12:00:03 mx postfix/smtpd[7]: disconnect from unknown[203.0.113.9] ehlo=1 mail=1 rcpt=1/2 commands=3/4",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    run(&o, lines, &c, NULL);
+    ck_assert_int_eq(c.n, 2);
+    json_object *r = find(&c, "kind", "reject");
+    ck_field(r, "stage", "RCPT");
+    ck_field(r, "action", "reject");
+    ck_field(r, "smtp_code", "554");
+    ck_field(r, "dsn", "5.7.1");
+    ck_field(r, "client.ip", "203.0.113.9");
+    ck_absent(r, "client.name");
+    ck_absent(r, "queue_id");
+    ck_field(r, "from", "spam@bad");
+    ck_field(r, "helo", "bad.example");
+    json_object *m = find(&c, "kind", "message");
+    ck_field(m, "end", "aborted");
+    ck_field(m, "status", "aborted");
+    ck_field(m, "complete", "false");
+    ck_field(m, "client.helo", "bad.example");
+    ck_field(m, "from", "spam@bad");
+    release(&c);
+}
+END_TEST
+
+START_TEST(expiry_and_progress)
+{
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix/pickup[1]: E0F001: uid=0 from=<a>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: E0F001: from=<a@mx>, size=10, nrcpt=1 (queue active)",
+        "Nov  3 12:00:01 mx postfix/smtp[3]: E0F001: to=<z@far>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to far[192.0.2.1]:25: Connection refused)",
+        "Nov  3 12:10:01 mx postfix/smtp[3]: E0F001: to=<z@far>, relay=none, delay=601, delays=0/600/1/0, dsn=4.4.1, status=deferred (connect to far[192.0.2.1]:25: Connection refused)",
+        "Nov  3 12:20:00 mx postfix/qmgr[2]: E0F001: from=<a@mx>, status=expired, returned to sender",
+        "Nov  3 12:20:00 mx postfix/qmgr[2]: E0F001: removed",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.emit_deferred = 1;
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(c.n, 2);
+    ck_field(c.recs[0], "kind", "progress");
+    ck_field(c.recs[0], "status", "deferred");
+    ck_absent(c.recs[0], "end");
+    ck_field(c.recs[1], "kind", "message");
+    ck_assert_str_eq(str_at(c.recs[0], "id"), str_at(c.recs[1], "id"));
+    ck_field(c.recs[1], "end", "expired");
+    ck_field(c.recs[1], "status", "expired");
+    ck_field(c.recs[1], "recipients.0.status", "expired");
+    ck_field(c.recs[1], "recipients.0.dsn", "4.4.1");
+    ck_field(c.recs[1], "recipients.0.attempts", "2");
+    ck_assert_int_eq(st.rec_progress, 1);
+    ck_assert_int_eq(st.rec_expired, 1);
+    release(&c);
+}
+END_TEST
+
+START_TEST(counters_for_junk)
+{
+    static const char *const lines[] = {
+        "garbage",
+        "Nov  3 12:00:00 mx kernel: something",
+        "Nov  3 12:00:00 mx postfix/qmgr[1]: 1234567: this is no line Postfix writes",
+        "Nov  3 12:00:00 mx postfix/anvil[1]: statistics: max cache size 1 at Nov  3 12:00:00",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(c.n, 0);
+    ck_assert_int_eq(st.lines_seen, 4);
+    ck_assert_int_eq(st.lines_malformed, 1);
+    ck_assert_int_eq(st.lines_postfix, 2);
+    ck_assert_int_eq(st.lines_unrecognised, 1);
+    ck_assert_int_eq(st.lines_parsed, 1);
+    char buf[1024];
+    size_t n = pt_stats_json(&st, buf, sizeof buf);
+    ck_assert_uint_lt(n, sizeof buf);
+    json_object *j = json_tokener_parse(buf);
+    ck_assert_ptr_nonnull(j);
+    ck_field(j, "lines_unrecognised", "1");
+    ck_field(j, "records.removed", "0");
+    json_object_put(j);
+    release(&c);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    ck_assert_int_eq(o.max_entries, 100000);
+    o.max_entries = 0;
+    ck_assert_ptr_null(pt_core_new(&o, keep, NULL));
+}
+END_TEST
+
+/* Run the suite. */
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, sent_and_bounce_linked);
+    tcase_add_test(tc, late_link_lands_while_lingering);
+    tcase_add_test(tc, reuse_and_timeout_and_eviction);
+    tcase_add_test(tc, noqueue_reject_and_aborted_session);
+    tcase_add_test(tc, expiry_and_progress);
+    tcase_add_test(tc, counters_for_junk);
+    tcase_add_test(tc, bad_options);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
