@@ -1,24 +1,462 @@
 /*
- * state.c - save and load open entries (the daemons' state file). Not yet
- * implemented: saving reports ENOSYS and loading rejects every file.
+ * state.c - save and load the core's open and lingering entries (the
+ * daemons' state file), so a mail whose lines straddle a restart still gets
+ * one complete record. Format: JSON Lines — a header object, one object per
+ * entry, and a trailer with the entry count and an FNV-1a checksum of all
+ * bytes before it. A file that fails any check loads nothing.
+ * pt_core_save_file writes a temp file, fsyncs it and renames it in place.
+ *
+ * Memory: json-c objects are built and freed per entry; loaded entries are
+ * owned by the core. Thread-safety: as the core (one thread at a time).
  */
 #include "core_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-/* Save open entries (not yet implemented). */
-int pt_core_save(pt_core *c, FILE *f)
+#define STATE_FORMAT "postfix-trace-state"
+#define STATE_VERSION 1
+#define MAX_STATE_BYTES ((size_t)1 << 32)
+
+/* A string field of pt_entry, by offset, for the generic (de)serialiser. */
+typedef struct str_field {
+    const char *name;
+    size_t off;
+} str_field;
+
+#define EF(f) { #f, offsetof(pt_entry, f) }
+static const str_field entry_strings[] = {
+    EF(instance), EF(origin), EF(origin_program), EF(client.name), EF(client.ip),
+    EF(client.helo), EF(client.sasl_method), EF(client.sasl_username),
+    EF(client.tls_trust), EF(client.tls_protocol), EF(client.tls_cipher),
+    EF(pickup_from), EF(message_id), EF(from), EF(bounce_id), EF(parent_id)
+};
+#define RF(f) { #f, offsetof(pt_rcpt, f) }
+static const str_field rcpt_strings[] = {
+    RF(to), RF(orig_to), RF(status), RF(dsn), RF(service), RF(transport),
+    RF(relay), RF(reply), RF(queued_as)
+};
+
+/* FNV-1a over a buffer, continuing from h. */
+static uint64_t fnv(uint64_t h, const char *p, size_t n)
 {
-    (void)c;
-    (void)f;
-    errno = ENOSYS;
-    return -1;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h;
 }
 
-/* Load saved entries (not yet implemented). */
+/* A pt_time as [sec, usec, frac_digits, utc_off_min, valid]. */
+static json_object *time_json(const pt_time *t)
+{
+    json_object *a = json_object_new_array_ext(5);
+    json_object_array_add(a, json_object_new_int64(t->sec));
+    json_object_array_add(a, json_object_new_int(t->usec));
+    json_object_array_add(a, json_object_new_int(t->frac_digits));
+    json_object_array_add(a, json_object_new_int(t->utc_off_min));
+    json_object_array_add(a, json_object_new_int(t->valid));
+    return a;
+}
+
+/* Read a pt_time written by time_json; 0 on success. */
+static int time_read(json_object *a, pt_time *t)
+{
+    if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) != 5)
+        return -1;
+    t->sec = json_object_get_int64(json_object_array_get_idx(a, 0));
+    t->usec = json_object_get_int(json_object_array_get_idx(a, 1));
+    t->frac_digits = (int8_t)json_object_get_int(json_object_array_get_idx(a, 2));
+    t->utc_off_min = (int16_t)json_object_get_int(json_object_array_get_idx(a, 3));
+    t->valid = (int8_t)json_object_get_int(json_object_array_get_idx(a, 4));
+    return t->usec < 0 || t->usec > 999999 || t->frac_digits < 0 || t->frac_digits > 6 ? -1 : 0;
+}
+
+/* Put the string fields listed in f of struct base into o. */
+static void put_strings(json_object *o, const void *base, const str_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *s = *(char *const *)((const char *)base + f[i].off);
+        if (s)
+            json_object_object_add(o, f[i].name, json_object_new_string(s));
+    }
+}
+
+/* Read the string fields f from o into base, copying into e's arena. */
+static void get_strings(pt_entry *e, json_object *o, void *base, const str_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_object *v;
+        if (json_object_object_get_ex(o, f[i].name, &v) && json_object_is_type(v, json_type_string))
+            *(char **)((char *)base + f[i].off) = pt_entry_str(
+                e, pt_slice_make(json_object_get_string(v), (size_t)json_object_get_string_len(v)));
+    }
+}
+
+/* Add an integer member. */
+static void put_int(json_object *o, const char *k, int64_t v)
+{
+    json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+/* An integer member, or def when absent. */
+static int64_t get_int(json_object *o, const char *k, int64_t def)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : def;
+}
+
+/* An entry as a JSON object. */
+static json_object *entry_json(const pt_entry *e)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "host", json_object_new_string(e->host));
+    json_object_object_add(o, "queue_id", json_object_new_string(e->queue_id));
+    put_strings(o, e, entry_strings, sizeof entry_strings / sizeof entry_strings[0]);
+    put_int(o, "state", e->state);
+    put_int(o, "end", e->end);
+    put_int(o, "flags", e->created | e->expired << 1 | e->discard_pending << 2
+            | e->cleanup_seen << 3 | e->qmgr_seen << 4 | e->progress_emitted << 5
+            | e->has_client << 6 | e->has_pickup << 7);
+    put_int(o, "touched", e->touched_usec);
+    put_int(o, "ended", e->ended_usec);
+    put_int(o, "reuse_seq", e->reuse_seq);
+    put_int(o, "lines", e->lines);
+    put_int(o, "port", e->client.port);
+    put_int(o, "tls_bits", e->client.tls_bits);
+    put_int(o, "pickup_uid", e->pickup_uid);
+    put_int(o, "size", e->size);
+    put_int(o, "nrcpt", e->nrcpt);
+    json_object_object_add(o, "first_seen", time_json(&e->first_seen));
+    json_object_object_add(o, "last_seen", time_json(&e->last_seen));
+    json_object *rs = json_object_new_array();
+    for (uint32_t i = 0; i < e->n_rcpts; i++) {
+        const pt_rcpt *r = &e->rcpts[i];
+        json_object *ro = json_object_new_object();
+        put_strings(ro, r, rcpt_strings, sizeof rcpt_strings / sizeof rcpt_strings[0]);
+        json_object_object_add(ro, "time", time_json(&r->time));
+        json_object *d = json_object_new_array_ext(5);
+        json_object_array_add(d, json_object_new_double(r->delay));
+        for (int k = 0; k < 4; k++)
+            json_object_array_add(d, json_object_new_double(r->delays[k]));
+        json_object_object_add(ro, "delays", d);
+        put_int(ro, "smtp_code", r->smtp_code);
+        put_int(ro, "attempts", r->attempts);
+        json_object_array_add(rs, ro);
+    }
+    json_object_object_add(o, "rcpts", rs);
+    json_object *es = json_object_new_array();
+    for (uint32_t i = 0; i < e->n_events; i++) {
+        json_object *eo = json_object_new_object();
+        json_object_object_add(eo, "time", time_json(&e->events[i].time));
+        json_object_object_add(eo, "service", json_object_new_string(e->events[i].service ? e->events[i].service : ""));
+        json_object_object_add(eo, "action", json_object_new_string(e->events[i].action ? e->events[i].action : ""));
+        json_object_object_add(eo, "text", json_object_new_string(e->events[i].text ? e->events[i].text : ""));
+        json_object_array_add(es, eo);
+    }
+    json_object_object_add(o, "events", es);
+    json_object *ns = json_object_new_array();
+    for (uint32_t i = 0; i < e->n_notes; i++) {
+        json_object *no = json_object_new_object();
+        put_int(no, "kind", e->notes[i].kind);
+        json_object_object_add(no, "queue_id", json_object_new_string(e->notes[i].queue_id ? e->notes[i].queue_id : ""));
+        json_object_array_add(ns, no);
+    }
+    json_object_object_add(o, "notes", ns);
+    json_object *raw = json_object_new_array();
+    for (uint32_t i = 0; i < e->n_raw; i++)
+        json_object_array_add(raw, json_object_new_string(e->raw[i] ? e->raw[i] : ""));
+    json_object_object_add(o, "raw", raw);
+    return o;
+}
+
+/* A string member as a slice (absent: NULL slice). */
+static pt_slice get_slice(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return pt_slice_make(NULL, 0);
+    return pt_slice_make(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+}
+
+/* An array member, or NULL. */
+static json_object *get_array(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* Rebuild an entry from its JSON object; NULL when it is not valid. */
+static pt_entry *entry_from_json(json_object *o)
+{
+    pt_slice host = get_slice(o, "host"), qid = get_slice(o, "queue_id");
+    int64_t state = get_int(o, "state", -1), end = get_int(o, "end", -1);
+    if (!host.p || !qid.p || host.n == 0 || host.n > 255 || qid.n == 0 || qid.n > 64
+        || state < PT_ENTRY_OPEN || state > PT_ENTRY_PLACEHOLDER
+        || end < PT_END_NONE || end > PT_END_SHUTDOWN)
+        return NULL;
+    pt_entry *e = pt_entry_new(host, qid);
+    if (!e)
+        return NULL;
+    get_strings(e, o, e, entry_strings, sizeof entry_strings / sizeof entry_strings[0]);
+    e->state = (uint8_t)state;
+    e->end = (uint8_t)end;
+    int64_t fl = get_int(o, "flags", 0);
+    e->created = fl & 1; e->expired = fl >> 1 & 1; e->discard_pending = fl >> 2 & 1;
+    e->cleanup_seen = fl >> 3 & 1; e->qmgr_seen = fl >> 4 & 1;
+    e->progress_emitted = fl >> 5 & 1; e->has_client = fl >> 6 & 1; e->has_pickup = fl >> 7 & 1;
+    e->touched_usec = get_int(o, "touched", 0);
+    e->ended_usec = get_int(o, "ended", 0);
+    e->reuse_seq = (uint32_t)get_int(o, "reuse_seq", 1);
+    e->lines = (uint32_t)get_int(o, "lines", 0);
+    e->client.port = (int32_t)get_int(o, "port", -1);
+    e->client.tls_bits = (int32_t)get_int(o, "tls_bits", -1);
+    e->pickup_uid = (int32_t)get_int(o, "pickup_uid", -1);
+    e->size = get_int(o, "size", -1);
+    e->nrcpt = (int32_t)get_int(o, "nrcpt", -1);
+    json_object *v;
+    if (!json_object_object_get_ex(o, "first_seen", &v) || time_read(v, &e->first_seen)
+        || !json_object_object_get_ex(o, "last_seen", &v) || time_read(v, &e->last_seen))
+        goto bad;
+    json_object *rs = get_array(o, "rcpts"), *es = get_array(o, "events");
+    json_object *ns = get_array(o, "notes"), *raw = get_array(o, "raw");
+    if (!rs || !es || !ns || !raw)
+        goto bad;
+    for (size_t i = 0; i < json_object_array_length(rs); i++) {
+        json_object *ro = json_object_array_get_idx(rs, i), *d;
+        pt_rcpt *r = pt_entry_rcpt(e, get_slice(ro, "to"), get_slice(ro, "orig_to"));
+        if (!r || !json_object_object_get_ex(ro, "time", &v) || time_read(v, &r->time)
+            || !(d = get_array(ro, "delays")) || json_object_array_length(d) != 5)
+            goto bad;
+        get_strings(e, ro, r, rcpt_strings + 2, sizeof rcpt_strings / sizeof rcpt_strings[0] - 2);
+        r->delay = json_object_get_double(json_object_array_get_idx(d, 0));
+        for (int k = 0; k < 4; k++)
+            r->delays[k] = json_object_get_double(json_object_array_get_idx(d, (size_t)k + 1));
+        r->smtp_code = (int32_t)get_int(ro, "smtp_code", -1);
+        r->attempts = (int32_t)get_int(ro, "attempts", 0);
+    }
+    for (size_t i = 0; i < json_object_array_length(es); i++) {
+        json_object *eo = json_object_array_get_idx(es, i);
+        pt_time t;
+        if (!json_object_object_get_ex(eo, "time", &v) || time_read(v, &t))
+            goto bad;
+        pt_entry_add_event(e, &t, get_slice(eo, "service"), get_slice(eo, "action"),
+                           get_slice(eo, "text"));
+    }
+    for (size_t i = 0; i < json_object_array_length(ns); i++) {
+        json_object *no = json_object_array_get_idx(ns, i);
+        int64_t k = get_int(no, "kind", 0);
+        if (k <= PT_NOTIFY_NONE || k > PT_NOTIFY_SUCCESS)
+            goto bad;
+        pt_entry_add_notification(e, (pt_notify_kind)k, get_slice(no, "queue_id"));
+    }
+    for (size_t i = 0; i < json_object_array_length(raw); i++) {
+        json_object *s = json_object_array_get_idx(raw, i);
+        pt_entry_add_raw(e, pt_slice_make(json_object_get_string(s),
+                                          (size_t)json_object_get_string_len(s)));
+    }
+    return e;
+bad:
+    pt_entry_free(e);
+    return NULL;
+}
+
+/* Write one line (text + '\n') and fold it into the checksum. */
+static int put_line(FILE *f, const char *s, uint64_t *h)
+{
+    size_t n = strlen(s);
+    *h = fnv(*h, s, n);
+    *h = fnv(*h, "\n", 1);
+    return fwrite(s, 1, n, f) == n && putc('\n', f) != EOF ? 0 : -1;
+}
+
+/* Save the entries of one list. */
+static int save_list(FILE *f, pt_dlink *head, uint64_t *h, uint64_t *count)
+{
+    for (pt_dlink *l = head->next; l != head; l = l->next) {
+        pt_entry *e = (pt_entry *)((char *)l - offsetof(pt_entry, order));
+        json_object *o = entry_json(e);
+        int r = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), h);
+        json_object_put(o);
+        if (r)
+            return -1;
+        (*count)++;
+    }
+    return 0;
+}
+
+/* Save every open and lingering entry to f. */
+int pt_core_save(pt_core *c, FILE *f)
+{
+    uint64_t h = 1469598103934665603ULL, count = 0;
+    char buf[160];
+    snprintf(buf, sizeof buf, "{\"format\":\"%s\",\"version\":%d,\"clock\":%" PRId64 "}",
+             STATE_FORMAT, STATE_VERSION, c->clock_usec);
+    if (put_line(f, buf, &h) || save_list(f, &c->linger, &h, &count)
+        || save_list(f, &c->open_lru, &h, &count))
+        return -1;
+    snprintf(buf, sizeof buf, "{\"entries\":%" PRIu64 ",\"checksum\":\"%016" PRIx64 "\"}", count, h);
+    if (fputs(buf, f) == EOF || putc('\n', f) == EOF || fflush(f) == EOF)
+        return -1;
+    return 0;
+}
+
+/* Insert a loaded entry into the core's table and lists. */
+static void adopt(pt_core *c, pt_entry *e)
+{
+    e->node.hash = pt_table_hash(pt_slice_cstr(e->host), pt_slice_cstr(e->queue_id));
+    pt_tnode *old = pt_table_find(&c->entries, e->node.hash, pt_slice_cstr(e->host),
+                                  pt_slice_cstr(e->queue_id));
+    if (old) {                                  /* duplicate key: keep the first */
+        pt_entry_free(e);
+        return;
+    }
+    pt_table_insert(&c->entries, &e->node);
+    if (e->state == PT_ENTRY_LINGER) {
+        pt_dlist_push(&c->linger, &e->order);
+        c->n_linger++;
+    } else {
+        pt_dlist_push(&c->open_lru, &e->order);
+        if (e->state == PT_ENTRY_OPEN)
+            c->n_open++;
+        else
+            c->n_placeholder++;
+    }
+    c->st.cache_entries = c->n_open + c->n_linger;
+    if (c->st.cache_entries > c->st.cache_high_water)
+        c->st.cache_high_water = c->st.cache_entries;
+}
+
+/* Load a state file written by pt_core_save into an empty core. */
 int pt_core_load(pt_core *c, FILE *f)
 {
-    (void)c;
-    (void)f;
-    return -1;
+    if (c->entries.count != 0)
+        return -1;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap) {
+            char *nb = cap < MAX_STATE_BYTES ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                return -1;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    /* the trailer is the last line; the checksum covers all bytes before it */
+    int rc = -1;
+    pt_entry **loaded = NULL;
+    size_t n_loaded = 0;
+    json_object *hdr = NULL, *trl = NULL;
+    if (len < 2 || buf[len - 1] != '\n')
+        goto out;
+    buf[len - 1] = '\0';
+    char *trailer = strrchr(buf, '\n');
+    if (!trailer)
+        goto out;
+    *trailer++ = '\0';
+    uint64_t h = fnv(1469598103934665603ULL, buf, (size_t)(trailer - buf - 1));
+    h = fnv(h, "\n", 1);
+    trl = json_tokener_parse(trailer);
+    char want[32];
+    snprintf(want, sizeof want, "%016" PRIx64, h);
+    json_object *cs;
+    if (!trl || !json_object_object_get_ex(trl, "checksum", &cs)
+        || strcmp(json_object_get_string(cs), want) != 0)
+        goto out;
+    int64_t count = get_int(trl, "entries", -1);
+    char *line = buf, *nl = strchr(line, '\n');
+    if (nl)
+        *nl = '\0';
+    hdr = json_tokener_parse(line);
+    json_object *fmt;
+    if (!hdr || !json_object_object_get_ex(hdr, "format", &fmt)
+        || strcmp(json_object_get_string(fmt), STATE_FORMAT) != 0
+        || get_int(hdr, "version", 0) != STATE_VERSION || count < 0)
+        goto out;
+    loaded = calloc((size_t)count + 1, sizeof *loaded);
+    if (!loaded)
+        goto out;
+    while (nl) {
+        line = nl + 1;
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        json_object *o = json_tokener_parse(line);
+        pt_entry *e = o ? entry_from_json(o) : NULL;
+        json_object_put(o);
+        if (!e || n_loaded >= (size_t)count)
+            goto fail_entry;
+        loaded[n_loaded++] = e;
+        continue;
+fail_entry:
+        pt_entry_free(e);
+        goto out;
+    }
+    if (n_loaded != (size_t)count)
+        goto out;
+    int64_t clock = get_int(hdr, "clock", 0);
+    if (!c->have_clock || clock > c->clock_usec) {
+        c->clock_usec = clock;
+        c->have_clock = clock != 0;
+    }
+    for (size_t i = 0; i < n_loaded; i++)
+        adopt(c, loaded[i]);
+    n_loaded = 0;
+    rc = 0;
+out:
+    for (size_t i = 0; i < n_loaded; i++)
+        pt_entry_free(loaded[i]);
+    free(loaded);
+    json_object_put(hdr);
+    json_object_put(trl);
+    free(buf);
+    return rc;
+}
+
+/* Save to path atomically: temp file, fsync, rename. */
+int pt_core_save_file(pt_core *c, const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    if (pt_core_save(c, f) || fsync(fileno(f))) {
+        int e = errno;
+        fclose(f);
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    if (fclose(f) || rename(tmp, path)) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* Load from path; a missing file loads nothing and is not an error. */
+int pt_core_load_file(pt_core *c, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    int r = pt_core_load(c, f);
+    fclose(f);
+    return r;
 }

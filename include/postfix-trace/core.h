@@ -90,6 +90,13 @@ int pt_core_save(pt_core *c, FILE *f);
  * when the file is not a valid state file (nothing is loaded then). */
 int pt_core_load(pt_core *c, FILE *f);
 
+/* Save to path atomically (temp file, fsync, rename); 0 or -1 with errno. */
+int pt_core_save_file(pt_core *c, const char *path);
+
+/* Load from path into an empty core; a missing file loads nothing (0);
+ * -1 when the file cannot be read or is not a valid state file. */
+int pt_core_load_file(pt_core *c, const char *path);
+
 /* The library's version string. */
 const char *pt_version(void);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "postfix-trace/core.h"
 
 typedef struct collected {
@@ -336,6 +337,72 @@ START_TEST(bad_options)
 }
 END_TEST
 
+
+START_TEST(state_roundtrip)
+{
+    /* the same lines, once straight through, once with a save/load halfway */
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.include_raw = 1;
+    collected whole, split;
+    run(&o, sent_lines, &whole, NULL);
+    memset(&split, 0, sizeof split);
+    char path[] = "/tmp/pt-state-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    pt_header_reader *r = pt_header_reader_new(2026);
+    pt_core *c = pt_core_new(&o, keep, &split);
+    int half = 7, i;
+    for (i = 0; i < half; i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, sent_lines[i], strlen(sent_lines[i]), &l), PT_HEADER_OK);
+        pt_core_feed(c, &l);
+    }
+    ck_assert_int_eq(pt_core_save_file(c, path), 0);
+    /* the stopped daemon's core is freed without flushing into the sink */
+    collected dropped;
+    memset(&dropped, 0, sizeof dropped);
+    pt_core *c2 = pt_core_new(&o, keep, &split);
+    ck_assert_int_eq(pt_core_load_file(c2, path), 0);
+    pt_stats st;
+    pt_core_stats(c2, &st);
+    ck_assert_int_eq(st.cache_entries, 1);
+    for (; sent_lines[i]; i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, sent_lines[i], strlen(sent_lines[i]), &l), PT_HEADER_OK);
+        pt_core_feed(c2, &l);
+    }
+    pt_core_free(c2);
+    ck_assert_int_eq(split.n, whole.n);
+    for (int k = 0; k < whole.n; k++)
+        ck_assert_str_eq(json_object_to_json_string(split.recs[k]),
+                         json_object_to_json_string(whole.recs[k]));
+    /* a corrupted file loads nothing */
+    FILE *f = fopen(path, "r+");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 30, SEEK_SET);
+    fputc('#', f);
+    fclose(f);
+    pt_core *c3 = pt_core_new(&o, keep, &dropped);
+    ck_assert_int_eq(pt_core_load_file(c3, path), -1);
+    pt_core_stats(c3, &st);
+    ck_assert_int_eq(st.cache_entries, 0);
+    pt_core_free(c3);
+    ck_assert_int_eq(dropped.n, 0);
+    ck_assert_int_eq(pt_core_load_file(c3 = pt_core_new(&o, keep, &dropped), "/nonexistent/x"), 0);
+    pt_core_free(c3);
+    /* the first core still holds its entry: flush it into a throwaway sink */
+    collected rest;
+    memset(&rest, 0, sizeof rest);
+    pt_core_free(c);
+    unlink(path);
+    pt_header_reader_free(r);
+    release(&whole);
+    release(&split);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -349,6 +416,7 @@ int main(void)
     tcase_add_test(tc, expiry_and_progress);
     tcase_add_test(tc, counters_for_junk);
     tcase_add_test(tc, bad_options);
+    tcase_add_test(tc, state_roundtrip);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
