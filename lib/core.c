@@ -255,6 +255,11 @@ static void touch(pt_core *c, pt_entry *e, const pt_line *l)
         e->last_seen = l->time;
     e->lines++;
     e->touched_usec = c->clock_usec;
+    if (!e->instance && l->program.n) {     /* until qmgr names it: the first part */
+        const char *slash = memchr(l->program.p, '/', l->program.n);
+        e->instance = pt_entry_str(e, pt_slice_make(l->program.p,
+            slash ? (size_t)(slash - l->program.p) : l->program.n));
+    }
     if (e->state == PT_ENTRY_OPEN) {
         pt_dlist_del(&e->order);
         pt_dlist_push(&c->open_lru, &e->order);
@@ -397,8 +402,15 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
             return;
         touch(c, e, l);
         pt_entry_add_event(e, &l->time, ev->prog.daemon, action, text_of(ev));
+        if (!e->from)
+            pt_entry_set(e, &e->from, ev->from);
         if (pt_slice_eq(action, "discard") || pt_slice_eq(action, "milter-discard"))
             e->discard_pending = 1;
+        /* refused after DATA: the whole message, not one recipient */
+        if ((pt_slice_eq(action, "reject") || pt_slice_eq(action, "milter-reject"))
+            && (pt_slice_eq(ev->stage, "DATA") || pt_slice_eq(ev->stage, "END-OF-MESSAGE")
+                || pt_slice_eq(ev->stage, "BDAT")))
+            finish(c, e, PT_END_REJECTED);
         return;
     }
     /* NOQUEUE hold / discard / filter: the message's queue ID comes next */
@@ -522,7 +534,7 @@ static void on_admin(pt_core *c, const pt_line *l, const pt_event *ev)
     if (!e)
         return;
     touch(c, e, l);
-    static const char *const names[] = { "", "deleted", "hold", "release", "requeue" };
+    static const char *const names[] = { "", "deleted", "hold", "release", "requeue", "info" };
     if (ev->admin == PT_ADMIN_DELETED) {
         finish(c, e, PT_END_DELETED);
     } else if ((unsigned)ev->admin < sizeof names / sizeof names[0]) {
@@ -546,6 +558,8 @@ static void on_cleanup_action(pt_core *c, const pt_line *l, const pt_event *ev)
     e->cleanup_seen = 1;
     pt_slice action = action_of(ev);
     pt_entry_add_event(e, &l->time, ev->prog.daemon, action, text_of(ev));
+    if (!e->from)
+        pt_entry_set(e, &e->from, ev->from);
     if (pt_slice_eq(action, "reject") || pt_slice_eq(action, "milter-reject"))
         finish(c, e, PT_END_REJECTED);
     else if (pt_slice_eq(action, "discard") || pt_slice_eq(action, "milter-discard"))

@@ -6,7 +6,7 @@
  *              QID: removed                                      REMOVED
  *              QID: to=<R>, relay=none, ... status=deferred (...) DELIVERY
  *   pickup:    QID: uid=N from=<S>                               PICKUP
- *   postsuper: QID: removed | placed on hold | released from hold | requeued
+ *   postsuper: QID: removed | placed on hold | released from hold | requeued | expired
  *                                                                ADMIN
  */
 #include <string.h>
@@ -100,10 +100,11 @@ pt_ev_kind pt_parse_postsuper(pt_slice msg, pt_event *ev)
         { "placed on hold", PT_ADMIN_HOLD },
         { "released from hold", PT_ADMIN_RELEASE },
         { "requeued", PT_ADMIN_REQUEUE },
+        { "expired", PT_ADMIN_EXPIRE },
     };
     static const char *const summary[] = {
         "Deleted: ", "Placed on hold: ", "Released from hold: ",
-        "Requeued: ", NULL
+        "Requeued: ", "Force-expired: ", NULL
     };
     pu_cur c = pu_cur_of(msg);
     pt_slice qid;

@@ -40,7 +40,8 @@ typedef enum pt_admin_kind {
     PT_ADMIN_DELETED,           /* postsuper: QID: removed */
     PT_ADMIN_HOLD,              /* postsuper: QID: placed on hold */
     PT_ADMIN_RELEASE,           /* postsuper: QID: released from hold */
-    PT_ADMIN_REQUEUE            /* postsuper: QID: requeued */
+    PT_ADMIN_REQUEUE,           /* postsuper: QID: requeued */
+    PT_ADMIN_EXPIRE             /* postsuper -f: QID: expired (qmgr then force-expires it) */
 } pt_admin_kind;
 
 /* pt_event.notification values. */
