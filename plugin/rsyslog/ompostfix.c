@@ -97,6 +97,17 @@ static const char *const ctr_names[C_N] = {
 
 enum sink_mode { SINK_ALL = 0, SINK_FILE_ONLY, SINK_DISCARD };
 
+/* a line held in the reorder window (one allocation: fields follow) */
+struct pend {
+    pt_time time;
+    int64_t key;                /* orderBy value, or the time in microseconds */
+    uint64_t seq;
+    int64_t arrived_us;         /* CLOCK_MONOTONIC */
+    uint32_t len[5];            /* host, program, pid, msg, raw */
+    char data[];
+};
+#define REORDER_MAX_PENDING 100000
+
 typedef struct _instanceData {
     /* configuration */
     char *name;                 /* action name, for messages and the stats object */
@@ -120,6 +131,16 @@ typedef struct _instanceData {
     int have_last;
     uint64_t write_errors;
     int activated;
+
+    /* reorder window: lines wait here, sorted by (time, arrival), until they
+     * are reorderWindow old; several workers deliver in scrambled order */
+    double reorder_window;      /* seconds; 0: feed at once */
+    struct pend **heap;
+    size_t heap_n, heap_cap;
+    uint64_t seq;
+    char *orderBy;              /* message variable with a sequence number, or NULL */
+    msgPropDescr_t orderProp;
+    int64_t last_key;
 
     /* the tick thread */
     pthread_t tick_thread;
@@ -155,7 +176,9 @@ static struct cnfparamdescr actpdescr[] = {
     { "linger", eCmdHdlrString, 0 },
     { "includeraw", eCmdHdlrBinary, 0 },
     { "emitdeferred", eCmdHdlrBinary, 0 },
-    { "statefile", eCmdHdlrString, 0 }
+    { "statefile", eCmdHdlrString, 0 },
+    { "reorderwindow", eCmdHdlrString, 0 },
+    { "orderby", eCmdHdlrString, 0 }
 };
 static struct cnfparamblk actpblk = {
     CNFPARAMBLK_VERSION,
@@ -393,6 +416,119 @@ saveState(instanceData *pData)
     return ok ? 0 : -1;
 }
 
+/* ------------------------------------------------------- reorder window */
+
+static int64_t
+monoUsec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Feed one line to the core and remember the log's clock base; mut held. */
+static void
+feedLine(instanceData *pData, const pt_line *l)
+{
+    pt_core_feed(pData->core, l);
+    if(!pData->have_last || pt_time_cmp(&l->time, &pData->last_time) > 0) {
+        pData->last_time = l->time;
+        pData->have_last = 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &pData->last_mono);
+}
+
+static int
+pendLess(const struct pend *a, const struct pend *b)
+{
+    return a->key < b->key || (a->key == b->key && a->seq < b->seq);
+}
+
+static int
+pendPush(instanceData *pData, const pt_line *l, int64_t key)
+{
+    const pt_slice *f[5] = { &l->host, &l->program, &l->pid, &l->msg, &l->raw };
+    size_t total = 0, i, off = 0;
+    struct pend *p;
+
+    for(i = 0; i < 5; ++i)
+        total += f[i]->n;
+    if(pData->heap_n == pData->heap_cap) {
+        size_t cap = pData->heap_cap ? pData->heap_cap * 2 : 1024;
+        struct pend **h = realloc(pData->heap, cap * sizeof(*h));
+        if(h == NULL)
+            return -1;
+        pData->heap = h;
+        pData->heap_cap = cap;
+    }
+    if((p = malloc(sizeof(*p) + total)) == NULL)
+        return -1;
+    p->time = l->time;
+    p->key = key;
+    p->seq = pData->seq++;
+    p->arrived_us = monoUsec();
+    for(i = 0; i < 5; ++i) {
+        p->len[i] = (uint32_t) f[i]->n;
+        if(f[i]->n)
+            memcpy(p->data + off, f[i]->p, f[i]->n);
+        off += f[i]->n;
+    }
+    /* sift up */
+    i = pData->heap_n++;
+    while(i > 0 && pendLess(p, pData->heap[(i - 1) / 2])) {
+        pData->heap[i] = pData->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    pData->heap[i] = p;
+    return 0;
+}
+
+static struct pend *
+pendPop(instanceData *pData)
+{
+    struct pend *top = pData->heap[0], *last = pData->heap[--pData->heap_n];
+    size_t i = 0, n = pData->heap_n;
+    for(;;) {
+        size_t c = 2 * i + 1;
+        if(c >= n)
+            break;
+        if(c + 1 < n && pendLess(pData->heap[c + 1], pData->heap[c]))
+            ++c;
+        if(!pendLess(pData->heap[c], last))
+            break;
+        pData->heap[i] = pData->heap[c];
+        i = c;
+    }
+    if(n > 0)
+        pData->heap[i] = last;
+    return top;
+}
+
+/* Feed the lines that waited long enough (all: every line); mut held. */
+static void
+pendDrain(instanceData *pData, int all)
+{
+    int64_t now = all ? 0 : monoUsec();
+    int64_t win = (int64_t)(pData->reorder_window * 1e6);
+    while(pData->heap_n > 0) {
+        struct pend *p = pData->heap[0];
+        pt_line l;
+        size_t off = 0;
+        if(!all && pData->heap_n <= REORDER_MAX_PENDING && p->arrived_us + win > now)
+            break;
+        p = pendPop(pData);
+        memset(&l, 0, sizeof(l));
+        l.time = p->time;
+        l.host = pt_slice_make(p->data + off, p->len[0]); off += p->len[0];
+        l.program = pt_slice_make(p->data + off, p->len[1]); off += p->len[1];
+        l.pid = pt_slice_make(p->data + off, p->len[2]); off += p->len[2];
+        l.msg = pt_slice_make(p->data + off, p->len[3]); off += p->len[3];
+        l.raw = pt_slice_make(p->data + off, p->len[4]);
+        feedLine(pData, &l);
+        free(p);
+    }
+}
+
 /* ----------------------------------------------------------- tick thread */
 
 static void *
@@ -406,13 +542,23 @@ tickThread(void *arg)
     pthread_mutex_lock(&pData->mut);
     while(!pData->tick_stop) {
         struct timespec deadline;
+        long step_ns = 1000000000L;
+        if(pData->reorder_window > 0 && pData->reorder_window < 2.0)
+            step_ns = (long)(pData->reorder_window * 1e9 / 2);
         clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += 1;
+        deadline.tv_nsec += step_ns;
+        while(deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_nsec -= 1000000000L;
+            deadline.tv_sec += 1;
+        }
         pthread_cond_timedwait(&pData->tick_cond, &pData->mut, &deadline);
         if(pData->tick_stop)
             break;
         /* once shutdown begins, queues go away: emit nothing from here */
-        if(glbl.GetGlobalInputTermState() == 0 && pData->have_last) {
+        if(glbl.GetGlobalInputTermState() != 0)
+            continue;
+        pendDrain(pData, 0);
+        if(pData->heap_n == 0 && pData->have_last) {
             struct timespec mono;
             int64_t el;
             clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -452,6 +598,7 @@ CODESTARTcreateInstance
     pthread_mutex_init(&pData->mut, NULL);
     pthread_cond_init(&pData->tick_cond, NULL);
     pData->fd = -1;
+    pData->reorder_window = 0.5;
     pt_core_options_default(&pData->opt);
 ENDcreateInstance
 
@@ -478,6 +625,7 @@ CODESTARTfreeInstance
     if(pData->core != NULL) {
         /* the queues are gone: never submit from here */
         pData->mode = SINK_FILE_ONLY;
+        pendDrain(pData, 1);
         if(pData->activated) {
             pt_stats s;
             pt_core_stats(pData->core, &s);
@@ -504,6 +652,13 @@ CODESTARTfreeInstance
         fjson_tokener_free(pData->tok);
     pthread_cond_destroy(&pData->tick_cond);
     pthread_mutex_destroy(&pData->mut);
+    while(pData->heap_n > 0)
+        free(pendPop(pData));
+    free(pData->heap);
+    if(pData->orderBy != NULL) {
+        msgPropDescrDestruct(&pData->orderProp);
+        free(pData->orderBy);
+    }
     free(pData->wbuf);
     free(pData->name);
     free(pData->file);
@@ -552,6 +707,31 @@ splitTag(const char *tag, size_t n, pt_line *l)
         l->pid = pt_slice_make(tag + n, 0);
 }
 
+/* rsyslog gives a year-less RFC 3164 time the year of reception; like the
+ * command (and SCHEMA.md), take the previous year when that puts the line more
+ * than a day into the future (a December line received in January). */
+static void
+fixYear(smsg_t *pMsg, const char *ts, pt_time *t)
+{
+    uchar *raw;
+    int rawlen, off = pMsg->offAfterPRI;
+    char buf[64];
+    size_t n = strlen(ts);
+    int y;
+
+    if(t->sec <= (int64_t) time(NULL) + 86400 || n >= sizeof(buf) || n < 5)
+        return;
+    getRawMsg(pMsg, &raw, &rawlen);
+    if(raw == NULL || off < 0 || off >= rawlen || !(raw[off] >= 'A' && raw[off] <= 'Z'))
+        return;                 /* the timestamp carried a year: keep it */
+    memcpy(buf, ts, n + 1);
+    if(sscanf(buf, "%4d", &y) != 1 || y < 1971)
+        return;
+    snprintf(buf, 5, "%04d", y - 1);
+    buf[4] = ts[4];
+    pt_time_parse_rfc3339(buf, n, t);
+}
+
 BEGINdoAction_NoStrings
     smsg_t **ppMsg = (smsg_t **) pMsgData;
     smsg_t *pMsg = ppMsg[0];
@@ -561,11 +741,15 @@ BEGINdoAction_NoStrings
     uchar *p;
     int n;
     int malformed = 0;
+    int64_t key = 0;
+    int have_key = 0;
 CODESTARTdoAction
     memset(&l, 0, sizeof(l));
     ts = getTimeReported(pMsg, tplFmtRFC3339Date);
     if(ts == NULL || pt_time_parse_rfc3339(ts, strlen(ts), &l.time) != 0)
         malformed = 1;
+    else if(msgGetProtocolVersion(pMsg) != MSG_RFC5424_PROTOCOL)
+        fixYear(pMsg, ts, &l.time);
     l.host = pt_slice_make(getHOSTNAME(pMsg), (size_t) getHOSTNAMELen(pMsg));
 
     if(msgGetProtocolVersion(pMsg) == MSG_RFC5424_PROTOCOL) {
@@ -609,17 +793,32 @@ CODESTARTdoAction
                                   (size_t)(rawlen - pMsg->offAfterPRI));
     }
 
+    if(pData->orderBy != NULL) {
+        struct fjson_object *jv = NULL;
+        if(msgGetJSONPropJSON(pMsg, &pData->orderProp, &jv) == RS_RET_OK && jv != NULL) {
+            key = fjson_object_get_int64(jv);
+            have_key = 1;
+        }
+        if(jv != NULL)
+            fjson_object_put(jv);
+    } else {
+        key = pt_time_usec(&l.time);
+        have_key = 1;
+    }
+
     pthread_mutex_lock(&pData->mut);
+    if(!have_key)
+        key = pData->last_key;      /* no sequence number: keep it near its neighbours */
+    else if(pData->orderBy != NULL)
+        pData->last_key = key;
     if(pData->core != NULL) {
         if(malformed) {
             pt_core_count_malformed(pData->core);
+        } else if(pData->reorder_window <= 0 || pendPush(pData, &l, key) != 0) {
+            pendDrain(pData, 1);
+            feedLine(pData, &l);
         } else {
-            pt_core_feed(pData->core, &l);
-            if(!pData->have_last || pt_time_cmp(&l.time, &pData->last_time) > 0) {
-                pData->last_time = l.time;
-                pData->have_last = 1;
-            }
-            clock_gettime(CLOCK_MONOTONIC, &pData->last_mono);
+            pendDrain(pData, 0);
         }
     }
     pthread_mutex_unlock(&pData->mut);
@@ -705,6 +904,31 @@ CODESTARTnewActInst
                          "value '%s' (a whole number from 1 to 100000000)", sval);
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
+        } else if(!strcmp(pname, "orderby")) {
+            const char *v = sval[0] == '$' ? sval + 1 : sval;
+            if((v[0] != '!' && v[0] != '.' && v[0] != '/') || v[1] == '\0') {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'orderBy': '%s' is not a "
+                         "message variable ($!name, $.name or $/name)", sval);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            pData->orderBy = sval;
+            sval = NULL;
+            if(msgPropDescrFill(&pData->orderProp, (uchar *) pData->orderBy,
+                                (int) strlen(pData->orderBy)) != RS_RET_OK) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'orderBy': invalid "
+                         "variable '%s'", pData->orderBy);
+                free(pData->orderBy);
+                pData->orderBy = NULL;
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+        } else if(!strcmp(pname, "reorderwindow")) {
+            double d;
+            if(parseSeconds(sval, &d) != 0 || d > 60) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'reorderWindow': invalid "
+                         "value '%s' (seconds, a number from 0 to 60)", sval);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            pData->reorder_window = d;
         } else if(!strcmp(pname, "idletimeout") || !strcmp(pname, "linger")) {
             double d;
             int idle = !strcmp(pname, "idletimeout");
