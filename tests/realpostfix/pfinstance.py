@@ -81,6 +81,10 @@ def run(cmd, check=True, **kw):
 def enter_namespace(argv):
     """Re-exec this script inside unshare unless already inside. Returns when inside."""
     if os.environ.get(NS_ENV) == "1":
+        # SIGTERM/SIGHUP (also sent by unshare --kill-child when unshare dies) must run
+        # the callers' finally: blocks, which stop every process we started.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
         _namespace_setup()
         return
     if os.geteuid() != 0:
@@ -91,7 +95,7 @@ def enter_namespace(argv):
     env = dict(os.environ)
     env[NS_ENV] = "1"
     env["PATH"] = env.get("PATH", "") + ":/usr/sbin:/sbin"
-    cmd = ["unshare", "--net", "--mount", "--uts", "--fork", "--kill-child",
+    cmd = ["unshare", "--net", "--mount", "--uts", "--fork", "--kill-child=SIGTERM",
            sys.executable, os.path.abspath(argv[0])] + argv[1:]
     os.execvpe("unshare", cmd, env)
 
