@@ -1,6 +1,8 @@
 -- Table for conf-examples/rsyslog/ompostfix-pgsql.conf (ompgsql into jsonb).
 CREATE TABLE IF NOT EXISTS postfix_records (
-    id      text PRIMARY KEY,            -- the record's "id": host/queue_id/first_seen_us
+    row_id  bigserial PRIMARY KEY,
+    id      text UNIQUE,                 -- the record's "id" (host/queue_id/first_seen_us);
+                                         -- NULL for reject records, which have none
     record  jsonb NOT NULL
 );
 CREATE INDEX IF NOT EXISTS postfix_records_gin ON postfix_records USING gin (record jsonb_path_ops);
