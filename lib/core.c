@@ -300,25 +300,13 @@ static void session_end(pt_core *c, pt_session *s)
 /* Copy an event's client facts into a session. */
 static void session_client(pt_session *s, const pt_event *ev)
 {
-    pt_session_set(s, &s->client.name, ev->client.name);
-    pt_session_set(s, &s->client.ip, ev->client.ip);
-    if (ev->client.port >= 0)
-        s->client.port = ev->client.port;
-    pt_session_set(s, &s->client.helo, ev->helo);
-    pt_session_set(s, &s->client.sasl_method, ev->sasl_method);
-    pt_session_set(s, &s->client.sasl_username, ev->sasl_username);
+    pt_client_info_update(&s->arena, &s->client, ev);
 }
 
 /* Copy an event's client facts into an entry. */
 static void entry_client(pt_entry *e, const pt_event *ev)
 {
-    pt_entry_set(e, &e->client.name, ev->client.name);
-    pt_entry_set(e, &e->client.ip, ev->client.ip);
-    if (ev->client.port >= 0)
-        e->client.port = ev->client.port;
-    pt_entry_set(e, &e->client.helo, ev->helo);
-    pt_entry_set(e, &e->client.sasl_method, ev->sasl_method);
-    pt_entry_set(e, &e->client.sasl_username, ev->sasl_username);
+    pt_client_info_update(&e->arena, &e->client, ev);
     e->has_client = 1;
 }
 

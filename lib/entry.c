@@ -91,6 +91,16 @@ char *pt_utf8_dup(pt_arena *a, pt_slice s)
     return out;
 }
 
+/* Store v into *dst in arena a unless it says the same already. */
+static void arena_set(pt_arena *a, char **dst, pt_slice v)
+{
+    if (!v.p)
+        return;
+    if (*dst && strlen(*dst) == v.n && memcmp(*dst, v.p, v.n) == 0)
+        return;
+    *dst = pt_utf8_dup(a, v);
+}
+
 /* Make an entry for host + queue ID. */
 pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id)
 {
@@ -147,11 +157,7 @@ char *pt_entry_str(pt_entry *e, pt_slice s)
 /* Set *dst to s unless it already says the same. */
 void pt_entry_set(pt_entry *e, char **dst, pt_slice s)
 {
-    if (!s.p)
-        return;
-    if (*dst && strlen(*dst) == s.n && memcmp(*dst, s.p, s.n) == 0)
-        return;
-    *dst = pt_utf8_dup(&e->arena, s);
+    arena_set(&e->arena, dst, s);
 }
 
 /* Grow a vector to hold one more element; 0 on success. */
@@ -284,12 +290,20 @@ void pt_session_free(pt_session *s)
     free(s);
 }
 
+/* Fold an event's client facts (name, ip, port, helo, SASL) into ci. */
+void pt_client_info_update(pt_arena *a, pt_client_info *ci, const pt_event *ev)
+{
+    arena_set(a, &ci->name, ev->client.name);
+    arena_set(a, &ci->ip, ev->client.ip);
+    if (ev->client.port >= 0)
+        ci->port = ev->client.port;
+    arena_set(a, &ci->helo, ev->helo);
+    arena_set(a, &ci->sasl_method, ev->sasl_method);
+    arena_set(a, &ci->sasl_username, ev->sasl_username);
+}
+
 /* Set a session string unless equal. */
 void pt_session_set(pt_session *s, char **dst, pt_slice v)
 {
-    if (!v.p)
-        return;
-    if (*dst && strlen(*dst) == v.n && memcmp(*dst, v.p, v.n) == 0)
-        return;
-    *dst = pt_utf8_dup(&s->arena, v);
+    arena_set(&s->arena, dst, v);
 }

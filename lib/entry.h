@@ -142,6 +142,10 @@ void pt_session_free(pt_session *s);
 /* Store s into *dst in the session's arena unless equal already. */
 void pt_session_set(pt_session *s, char **dst, pt_slice v);
 
+/* Fold an event's client facts (name, ip, port, helo, SASL) into ci,
+ * storing strings in arena a. */
+void pt_client_info_update(pt_arena *a, pt_client_info *ci, const pt_event *ev);
+
 /* Copy s as sanitised UTF-8 (invalid bytes and NUL → U+FFFD) into arena a. */
 char *pt_utf8_dup(pt_arena *a, pt_slice s);
 

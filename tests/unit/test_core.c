@@ -5,6 +5,7 @@
  * expiry, progress records, shutdown flush, and the counters.
  */
 #include <check.h>
+#include "check_main.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,9 +419,5 @@ int main(void)
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, state_roundtrip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return pt_check_run(s);
 }

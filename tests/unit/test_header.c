@@ -3,6 +3,7 @@
  * <PRI>, tag forms, malformed lines, year inference and New Year roll-over.
  */
 #include <check.h>
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +129,5 @@ int main(void)
     tcase_add_test(tc, new_year);
     tcase_add_test(tc, inferred_year);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return pt_check_run(s);
 }

@@ -4,6 +4,7 @@
  * sender as "", include-raw, fields left out when unknown, number forms.
  */
 #include <check.h>
+#include "check_main.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,9 +117,5 @@ int main(void)
     tcase_add_test(tc, include_raw);
     tcase_add_test(tc, numbers_as_logged);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return pt_check_run(s);
 }
