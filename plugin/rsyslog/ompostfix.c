@@ -106,7 +106,7 @@ struct pend {
     uint32_t len[5];            /* host, program, pid, msg, raw */
     char data[];
 };
-#define REORDER_MAX_PENDING 100000
+#define REORDER_MAX_PENDING 20000     /* lines; beyond it the oldest go at once */
 
 typedef struct _instanceData {
     /* configuration */
@@ -127,7 +127,7 @@ typedef struct _instanceData {
     char *wbuf;                 /* record + '\n' */
     size_t wbuf_size;
     pt_time last_time;          /* latest line time fed (log's clock base) */
-    struct timespec last_mono;  /* monotonic time when last_time was fed */
+    int64_t last_mono_us;       /* CLOCK_MONOTONIC when the last line was fed */
     int have_last;
     uint64_t write_errors;
     int activated;
@@ -135,8 +135,8 @@ typedef struct _instanceData {
     /* reorder window: lines wait here, sorted by (time, arrival), until they
      * are reorderWindow old; several workers deliver in scrambled order */
     double reorder_window;      /* seconds; 0: feed at once */
-    struct pend **heap;
-    size_t heap_n, heap_cap;
+    struct pend **ring;         /* sorted by (key, seq); oldest key at ring_head */
+    size_t ring_head, ring_n, ring_cap;     /* ring_cap: a power of two */
     uint64_t seq;
     char *orderBy;              /* message variable with a sequence number, or NULL */
     msgPropDescr_t orderProp;
@@ -428,14 +428,14 @@ monoUsec(void)
 
 /* Feed one line to the core and remember the log's clock base; mut held. */
 static void
-feedLine(instanceData *pData, const pt_line *l)
+feedLine(instanceData *pData, const pt_line *l, int64_t now_us)
 {
     pt_core_feed(pData->core, l);
     if(!pData->have_last || pt_time_cmp(&l->time, &pData->last_time) > 0) {
         pData->last_time = l->time;
         pData->have_last = 1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &pData->last_mono);
+    pData->last_mono_us = now_us ? now_us : monoUsec();
 }
 
 static int
@@ -444,8 +444,12 @@ pendLess(const struct pend *a, const struct pend *b)
     return a->key < b->key || (a->key == b->key && a->seq < b->seq);
 }
 
+#define RING(pData, i) ((pData)->ring[((pData)->ring_head + (i)) & ((pData)->ring_cap - 1)])
+
+/* Insert a copy of the line, sorted; input is nearly sorted, so the insertion
+ * point is found from the back in a step or two. 0 on success. */
 static int
-pendPush(instanceData *pData, const pt_line *l, int64_t key)
+pendPush(instanceData *pData, const pt_line *l, int64_t key, int64_t now_us)
 {
     const pt_slice *f[5] = { &l->host, &l->program, &l->pid, &l->msg, &l->raw };
     size_t total = 0, i, off = 0;
@@ -453,68 +457,58 @@ pendPush(instanceData *pData, const pt_line *l, int64_t key)
 
     for(i = 0; i < 5; ++i)
         total += f[i]->n;
-    if(pData->heap_n == pData->heap_cap) {
-        size_t cap = pData->heap_cap ? pData->heap_cap * 2 : 1024;
-        struct pend **h = realloc(pData->heap, cap * sizeof(*h));
-        if(h == NULL)
+    if(pData->ring_n == pData->ring_cap) {
+        size_t cap = pData->ring_cap ? pData->ring_cap * 2 : 1024;
+        struct pend **r = malloc(cap * sizeof(*r));
+        if(r == NULL)
             return -1;
-        pData->heap = h;
-        pData->heap_cap = cap;
+        for(i = 0; i < pData->ring_n; ++i)
+            r[i] = RING(pData, i);
+        free(pData->ring);
+        pData->ring = r;
+        pData->ring_cap = cap;
+        pData->ring_head = 0;
     }
     if((p = malloc(sizeof(*p) + total)) == NULL)
         return -1;
     p->time = l->time;
     p->key = key;
     p->seq = pData->seq++;
-    p->arrived_us = monoUsec();
+    p->arrived_us = now_us;
     for(i = 0; i < 5; ++i) {
         p->len[i] = (uint32_t) f[i]->n;
         if(f[i]->n)
             memcpy(p->data + off, f[i]->p, f[i]->n);
         off += f[i]->n;
     }
-    /* sift up */
-    i = pData->heap_n++;
-    while(i > 0 && pendLess(p, pData->heap[(i - 1) / 2])) {
-        pData->heap[i] = pData->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
+    i = pData->ring_n++;
+    while(i > 0 && pendLess(p, RING(pData, i - 1))) {
+        RING(pData, i) = RING(pData, i - 1);
+        --i;
     }
-    pData->heap[i] = p;
+    RING(pData, i) = p;
     return 0;
 }
 
 static struct pend *
 pendPop(instanceData *pData)
 {
-    struct pend *top = pData->heap[0], *last = pData->heap[--pData->heap_n];
-    size_t i = 0, n = pData->heap_n;
-    for(;;) {
-        size_t c = 2 * i + 1;
-        if(c >= n)
-            break;
-        if(c + 1 < n && pendLess(pData->heap[c + 1], pData->heap[c]))
-            ++c;
-        if(!pendLess(pData->heap[c], last))
-            break;
-        pData->heap[i] = pData->heap[c];
-        i = c;
-    }
-    if(n > 0)
-        pData->heap[i] = last;
-    return top;
+    struct pend *p = pData->ring[pData->ring_head];
+    pData->ring_head = (pData->ring_head + 1) & (pData->ring_cap - 1);
+    --pData->ring_n;
+    return p;
 }
 
 /* Feed the lines that waited long enough (all: every line); mut held. */
 static void
-pendDrain(instanceData *pData, int all)
+pendDrain(instanceData *pData, int all, int64_t now)
 {
-    int64_t now = all ? 0 : monoUsec();
     int64_t win = (int64_t)(pData->reorder_window * 1e6);
-    while(pData->heap_n > 0) {
-        struct pend *p = pData->heap[0];
+    while(pData->ring_n > 0) {
+        struct pend *p = pData->ring[pData->ring_head];
         pt_line l;
         size_t off = 0;
-        if(!all && pData->heap_n <= REORDER_MAX_PENDING && p->arrived_us + win > now)
+        if(!all && pData->ring_n <= REORDER_MAX_PENDING && p->arrived_us + win > now)
             break;
         p = pendPop(pData);
         memset(&l, 0, sizeof(l));
@@ -524,7 +518,7 @@ pendDrain(instanceData *pData, int all)
         l.pid = pt_slice_make(p->data + off, p->len[2]); off += p->len[2];
         l.msg = pt_slice_make(p->data + off, p->len[3]); off += p->len[3];
         l.raw = pt_slice_make(p->data + off, p->len[4]);
-        feedLine(pData, &l);
+        feedLine(pData, &l, now);
         free(p);
     }
 }
@@ -557,13 +551,9 @@ tickThread(void *arg)
         /* once shutdown begins, queues go away: emit nothing from here */
         if(glbl.GetGlobalInputTermState() != 0)
             continue;
-        pendDrain(pData, 0);
-        if(pData->heap_n == 0 && pData->have_last) {
-            struct timespec mono;
-            int64_t el;
-            clock_gettime(CLOCK_MONOTONIC, &mono);
-            el = (int64_t)(mono.tv_sec - pData->last_mono.tv_sec) * 1000000
-               + (mono.tv_nsec - pData->last_mono.tv_nsec) / 1000;
+        pendDrain(pData, 0, monoUsec());
+        if(pData->ring_n == 0 && pData->have_last) {
+            int64_t el = monoUsec() - pData->last_mono_us;
             if(el >= 1000000) {     /* quiet for a second: move the log's clock */
                 pt_time now = pData->last_time;
                 int64_t us = pt_time_usec(&now) + el;
@@ -625,7 +615,7 @@ CODESTARTfreeInstance
     if(pData->core != NULL) {
         /* the queues are gone: never submit from here */
         pData->mode = SINK_FILE_ONLY;
-        pendDrain(pData, 1);
+        pendDrain(pData, 1, 0);
         if(pData->activated) {
             pt_stats s;
             pt_core_stats(pData->core, &s);
@@ -652,9 +642,9 @@ CODESTARTfreeInstance
         fjson_tokener_free(pData->tok);
     pthread_cond_destroy(&pData->tick_cond);
     pthread_mutex_destroy(&pData->mut);
-    while(pData->heap_n > 0)
+    while(pData->ring_n > 0)
         free(pendPop(pData));
-    free(pData->heap);
+    free(pData->ring);
     if(pData->orderBy != NULL) {
         msgPropDescrDestruct(&pData->orderProp);
         free(pData->orderBy);
@@ -707,29 +697,61 @@ splitTag(const char *tag, size_t n, pt_line *l)
         l->pid = pt_slice_make(tag + n, 0);
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+daysFromCivil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t) doe - 719468;
+}
+
+/* The message's time reported as a pt_time, straight from rsyslog's parsed
+ * struct (what getTimeReported(RFC 3339) would print, without printing and
+ * parsing it again). -1 for anything unusual: the caller takes the text path. */
+static int
+msgTime(const struct syslogTime *st, int yearDelta, pt_time *t)
+{
+    static const int32_t scale[7] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
+    int off, p = st->secfracPrecision;
+    if(st->timeType == 0 || p < 0 || p > 6 || st->month < 1 || st->month > 12 || st->day < 1
+       || st->day > 31 || st->hour > 23 || st->minute > 59 || st->second > 59 || st->secfrac < 0
+       || (p > 0 && st->secfrac >= 1000000 / scale[p]) || st->OffsetHour > 23
+       || st->OffsetMinute > 59 || (st->OffsetMode != '+' && st->OffsetMode != '-'
+                                    && st->OffsetMode != 'Z'))
+        return -1;
+    off = st->OffsetMode == 'Z' ? 0 : (st->OffsetHour * 60 + st->OffsetMinute);
+    if(st->OffsetMode == '-')
+        off = -off;
+    t->sec = daysFromCivil(st->year + yearDelta, (unsigned) st->month, (unsigned) st->day) * 86400
+           + st->hour * 3600 + st->minute * 60 + st->second - (int64_t) off * 60;
+    t->usec = p > 0 ? st->secfrac * scale[p] : 0;
+    t->frac_digits = (int8_t) p;
+    t->utc_off_min = (int16_t) off;
+    t->valid = 1;
+    return 0;
+}
+
 /* rsyslog gives a year-less RFC 3164 time the year of reception; like the
  * command (and SCHEMA.md), take the previous year when that puts the line more
  * than a day into the future (a December line received in January). */
 static void
-fixYear(smsg_t *pMsg, const char *ts, pt_time *t)
+fixYear(smsg_t *pMsg, pt_time *t)
 {
     uchar *raw;
     int rawlen, off = pMsg->offAfterPRI;
-    char buf[64];
-    size_t n = strlen(ts);
-    int y;
 
-    if(t->sec <= (int64_t) time(NULL) + 86400 || n >= sizeof(buf) || n < 5)
+    if(t->sec <= (int64_t) time(NULL) + 86400)
         return;
     getRawMsg(pMsg, &raw, &rawlen);
     if(raw == NULL || off < 0 || off >= rawlen || !(raw[off] >= 'A' && raw[off] <= 'Z'))
         return;                 /* the timestamp carried a year: keep it */
-    memcpy(buf, ts, n + 1);
-    if(sscanf(buf, "%4d", &y) != 1 || y < 1971)
-        return;
-    snprintf(buf, 5, "%04d", y - 1);
-    buf[4] = ts[4];
-    pt_time_parse_rfc3339(buf, n, t);
+    msgTime(&pMsg->tTIMESTAMP, -1, t);
 }
 
 BEGINdoAction_NoStrings
@@ -745,11 +767,13 @@ BEGINdoAction_NoStrings
     int have_key = 0;
 CODESTARTdoAction
     memset(&l, 0, sizeof(l));
-    ts = getTimeReported(pMsg, tplFmtRFC3339Date);
-    if(ts == NULL || pt_time_parse_rfc3339(ts, strlen(ts), &l.time) != 0)
-        malformed = 1;
-    else if(msgGetProtocolVersion(pMsg) != MSG_RFC5424_PROTOCOL)
-        fixYear(pMsg, ts, &l.time);
+    if(msgTime(&pMsg->tTIMESTAMP, 0, &l.time) != 0) {
+        ts = getTimeReported(pMsg, tplFmtRFC3339Date);
+        if(ts == NULL || pt_time_parse_rfc3339(ts, strlen(ts), &l.time) != 0)
+            malformed = 1;
+    }
+    if(!malformed && msgGetProtocolVersion(pMsg) != MSG_RFC5424_PROTOCOL)
+        fixYear(pMsg, &l.time);
     l.host = pt_slice_make(getHOSTNAME(pMsg), (size_t) getHOSTNAMELen(pMsg));
 
     if(msgGetProtocolVersion(pMsg) == MSG_RFC5424_PROTOCOL) {
@@ -814,11 +838,14 @@ CODESTARTdoAction
     if(pData->core != NULL) {
         if(malformed) {
             pt_core_count_malformed(pData->core);
-        } else if(pData->reorder_window <= 0 || pendPush(pData, &l, key) != 0) {
-            pendDrain(pData, 1);
-            feedLine(pData, &l);
         } else {
-            pendDrain(pData, 0);
+            int64_t now = monoUsec();
+            if(pData->reorder_window <= 0 || pendPush(pData, &l, key, now) != 0) {
+                pendDrain(pData, 1, now);
+                feedLine(pData, &l, now);
+            } else {
+                pendDrain(pData, 0, now);
+            }
         }
     }
     pthread_mutex_unlock(&pData->mut);
