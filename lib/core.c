@@ -705,6 +705,7 @@ void pt_core_free(pt_core *c)
         session_end(c, session_of(c->session_lru.next));
     pt_table_destroy(&c->entries);
     pt_table_destroy(&c->sessions);
+    pt_jw_free(&c->jw);
     free(c);
 }
 

@@ -10,6 +10,7 @@
 #include "postfix-trace/core.h"
 #include "entry.h"
 #include "table.h"
+#include "jsonw.h"
 
 struct pt_core {
     pt_core_options opt;
@@ -24,6 +25,7 @@ struct pt_core {
     int64_t clock_usec;         /* the log's clock */
     int have_clock;
     pt_stats st;
+    pt_jw jw;                   /* record text being built */
 };
 
 /* Build and emit the record of entry e (kind "message" or "progress"). */

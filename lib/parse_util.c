@@ -130,8 +130,14 @@ int pu_qid_valid(const char *p, size_t n)
             return 0;
         if (!(is_digit(ch) || (ch >= 'A' && ch <= 'F')))
             hex = 0;
-        if (strchr("AEIOUaeiou", ch) != NULL)
+        switch (ch) {
+        case 'A': case 'E': case 'I': case 'O': case 'U':
+        case 'a': case 'e': case 'i': case 'o': case 'u':
             nov = 0;
+            break;
+        default:
+            break;
+        }
     }
     return hex || nov;
 }

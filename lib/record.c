@@ -1,79 +1,72 @@
 /*
- * record.c - turn an entry (or a reject line) into its JSON record, the one
- * function every front end uses, so records are byte-identical. json-c
- * objects are built at emission only, serialised plain with '/' unescaped,
- * handed to the sink, then released.
+ * record.c - turn an entry (or a reject line) into its JSON record: the one
+ * function every front end uses, so records are byte-identical. Written
+ * straight into the core's reusable buffer (jsonw.c), then handed to the
+ * sink; field order and escaping are fixed here.
  *
- * Memory: the json_object and its text live only during the sink call.
- * Strings from lines are sanitised to UTF-8 first. Thread-safety: as the
- * owning core.
+ * Memory: the record text lives in the core's writer buffer and is valid
+ * only during the sink call. Strings from lines are sanitised to UTF-8
+ * before they are written. Thread-safety: as the owning core.
  */
 #include "core_internal.h"
 
-#include <json-c/json.h>
-#include <stdio.h>
 #include <string.h>
 
 #define SCHEMA_VERSION 1
 
-/* Add a string field unless absent. */
-static void add_str(json_object *o, const char *k, const char *v)
-{
-    if (v)
-        json_object_object_add(o, k, json_object_new_string(v));
-}
-
-/* Add a number field from a double, written the way Postfix wrote it. */
-static void add_num(json_object *o, const char *k, double v)
-{
-    if (v < 0)
-        return;
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.10g", v);
-    json_object_object_add(o, k, json_object_new_double_s(v, buf));
-}
-
-/* Add an integer field unless negative (unknown). */
-static void add_int(json_object *o, const char *k, int64_t v)
+/* An integer field unless negative (unknown). */
+static void add_int(pt_jw *w, const char *k, int64_t v)
 {
     if (v >= 0)
-        json_object_object_add(o, k, json_object_new_int64(v));
+        pt_jw_int(w, k, v);
 }
 
-/* Add a time field. */
-static void add_time(json_object *o, const char *k, const pt_time *t)
+/* A seconds field unless negative (unknown). */
+static void add_num(pt_jw *w, const char *k, double v)
 {
-    if (!t->valid)
+    if (v >= 0)
+        pt_jw_num(w, k, v);
+}
+
+/* A time field unless unknown. */
+static void add_time(pt_jw *w, const char *k, const pt_time *t)
+{
+    if (t->valid)
+        pt_jw_time(w, k, t);
+}
+
+/* A string field from a slice, sanitised; nothing when absent. */
+static void add_slice(pt_jw *w, const char *k, pt_slice s, pt_arena *scratch)
+{
+    if (!s.p)
         return;
-    char buf[48];
-    size_t n = pt_time_format(t, buf, sizeof buf);
-    json_object_object_add(o, k, json_object_new_string_len(buf, (int)n));
+    pt_jw_str(w, k, pt_utf8_dup(scratch, s));
 }
 
-/* The client object, or NULL when nothing is known. */
-static json_object *client_object(const pt_client_info *ci)
+/* The client object, unless nothing is known. */
+static void client_object(pt_jw *w, const pt_client_info *ci)
 {
-    json_object *o = json_object_new_object();
     const char *name = ci->name && strcmp(ci->name, "unknown") != 0 ? ci->name : NULL;
-    add_str(o, "name", name);
-    add_str(o, "ip", ci->ip);
-    add_int(o, "port", ci->port);
-    add_str(o, "helo", ci->helo);
-    add_str(o, "sasl_method", ci->sasl_method);
-    add_str(o, "sasl_username", ci->sasl_username);
-    if (ci->tls_protocol || ci->tls_cipher || ci->tls_trust) {
-        json_object *t = json_object_new_object();
-        add_str(t, "protocol", ci->tls_protocol);
-        add_str(t, "cipher", ci->tls_cipher);
-        add_int(t, "bits", ci->tls_bits);
-        add_str(t, "trust", ci->tls_trust);
-        json_object_object_add(o, "tls", t);
+    int tls = ci->tls_protocol || ci->tls_cipher || ci->tls_trust;
+    if (!name && !ci->ip && ci->port < 0 && !ci->helo && !ci->sasl_method
+        && !ci->sasl_username && !tls)
+        return;
+    pt_jw_obj(w, "client");
+    pt_jw_str(w, "name", name);
+    pt_jw_str(w, "ip", ci->ip);
+    add_int(w, "port", ci->port);
+    pt_jw_str(w, "helo", ci->helo);
+    pt_jw_str(w, "sasl_method", ci->sasl_method);
+    pt_jw_str(w, "sasl_username", ci->sasl_username);
+    if (tls) {
+        pt_jw_obj(w, "tls");
+        pt_jw_str(w, "protocol", ci->tls_protocol);
+        pt_jw_str(w, "cipher", ci->tls_cipher);
+        add_int(w, "bits", ci->tls_bits);
+        pt_jw_str(w, "trust", ci->tls_trust);
+        pt_jw_obj_end(w);
     }
-    if (json_object_object_length(o) == 0) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
+    pt_jw_obj_end(w);
 }
 
 /* The dsn_class of an enhanced status code. */
@@ -90,52 +83,46 @@ static const char *dsn_class(const char *dsn)
 }
 
 /* A recipient's object; msg_expired turns a still-deferred one expired. */
-static json_object *rcpt_object(const pt_rcpt *r, int msg_expired)
+static void rcpt_object(pt_jw *w, const pt_rcpt *r, int msg_expired)
 {
-    json_object *o = json_object_new_object();
-    add_str(o, "to", r->to);
-    add_str(o, "orig_to", r->orig_to);
+    pt_jw_obj(w, NULL);
+    pt_jw_str(w, "to", r->to);
+    pt_jw_str(w, "orig_to", r->orig_to);
     const char *st = r->status;
     if (msg_expired && st && strcmp(st, "deferred") == 0)
         st = "expired";
-    add_str(o, "status", st);
-    add_str(o, "dsn", r->dsn);
-    add_str(o, "dsn_class", dsn_class(r->dsn));
-    add_str(o, "service", r->service);
-    add_str(o, "transport", r->transport);
-    add_str(o, "relay", r->relay);
+    pt_jw_str(w, "status", st);
+    pt_jw_str(w, "dsn", r->dsn);
+    pt_jw_str(w, "dsn_class", dsn_class(r->dsn));
+    pt_jw_str(w, "service", r->service);
+    pt_jw_str(w, "transport", r->transport);
+    pt_jw_str(w, "relay", r->relay);
     if (r->relay) {
         pt_client rc;
         pt_slice rs = pt_slice_cstr(r->relay);
         if (pt_parse_client(rs, &rc) == rs.n) {
-            if (rc.name.n && !pt_slice_eq(rc.name, "unknown")) {
-                char buf[256];
-                snprintf(buf, sizeof buf, "%.*s", (int)rc.name.n, rc.name.p);
-                add_str(o, "relay_host", buf);
-            }
-            if (rc.ip.n) {
-                char buf[128];
-                snprintf(buf, sizeof buf, "%.*s", (int)rc.ip.n, rc.ip.p);
-                add_str(o, "relay_ip", buf);
-            }
-            add_int(o, "relay_port", rc.port);
+            if (rc.name.n && !pt_slice_eq(rc.name, "unknown"))
+                pt_jw_strn(w, "relay_host", rc.name.p, rc.name.n);
+            if (rc.ip.n)
+                pt_jw_strn(w, "relay_ip", rc.ip.p, rc.ip.n);
+            add_int(w, "relay_port", rc.port);
         }
     }
-    add_num(o, "delay", r->delay);
+    add_num(w, "delay", r->delay);
     if (r->delays[0] >= 0) {
-        json_object *d = json_object_new_object();
-        add_num(d, "before_qmgr", r->delays[0]);
-        add_num(d, "in_qmgr", r->delays[1]);
-        add_num(d, "conn_setup", r->delays[2]);
-        add_num(d, "transmission", r->delays[3]);
-        json_object_object_add(o, "delays", d);
+        pt_jw_obj(w, "delays");
+        add_num(w, "before_qmgr", r->delays[0]);
+        add_num(w, "in_qmgr", r->delays[1]);
+        add_num(w, "conn_setup", r->delays[2]);
+        add_num(w, "transmission", r->delays[3]);
+        pt_jw_obj_end(w);
     }
-    add_str(o, "reply", r->reply);
-    add_int(o, "smtp_code", r->smtp_code);
-    add_str(o, "queued_as", r->queued_as);
-    add_int(o, "attempts", r->attempts);
-    add_time(o, "time", &r->time);
-    return o;
+    pt_jw_str(w, "reply", r->reply);
+    add_int(w, "smtp_code", r->smtp_code);
+    pt_jw_str(w, "queued_as", r->queued_as);
+    add_int(w, "attempts", r->attempts);
+    add_time(w, "time", &r->time);
+    pt_jw_obj_end(w);
 }
 
 /* The message status of SCHEMA.md. */
@@ -182,92 +169,105 @@ static const char *notify_name(pt_notify_kind k)
     }
 }
 
-/* Serialise o, hand it to the sink, release it. */
-static void emit(pt_core *c, json_object *o)
+/* The record id: host/queue_id/first_seen_usec[/seq]. */
+static void write_id(pt_jw *w, const pt_entry *e)
 {
-    size_t len = 0;
-    const char *s = json_object_to_json_string_length(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    c->sink(c->sink_ctx, s, len, o);
-    json_object_put(o);
+    char num[48], *end = num + sizeof num, *p = end;
+    int64_t fs = e->first_seen.valid ? pt_time_usec(&e->first_seen) : 0;
+    uint64_t u = fs < 0 ? 0 : (uint64_t)fs;
+    if (e->reuse_seq > 1) {
+        uint32_t s = e->reuse_seq;
+        do { *--p = (char)('0' + s % 10); s /= 10; } while (s);
+        *--p = '/';
+    }
+    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+    size_t hl = strlen(e->host), ql = strlen(e->queue_id), nl = (size_t)(end - p);
+    char buf[600];
+    if (hl + ql + nl + 2 > sizeof buf)
+        return;
+    memcpy(buf, e->host, hl);
+    buf[hl] = '/';
+    memcpy(buf + hl + 1, e->queue_id, ql);
+    buf[hl + 1 + ql] = '/';
+    memcpy(buf + hl + 2 + ql, p, nl);
+    pt_jw_strn(w, "id", buf, hl + ql + nl + 2);
+}
+
+/* Hand the finished text to the sink. */
+static void emit(pt_core *c)
+{
+    c->sink(c->sink_ctx, c->jw.buf, c->jw.len);
 }
 
 /* Build and emit the message (or progress) record of e. */
 void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
 {
-    json_object *o = json_object_new_object();
-    add_str(o, "kind", progress ? "progress" : "message");
-    json_object_object_add(o, "schema", json_object_new_int(SCHEMA_VERSION));
-    char id[512];
-    int64_t fs = e->first_seen.valid ? pt_time_usec(&e->first_seen) : 0;
-    if (e->reuse_seq > 1)
-        snprintf(id, sizeof id, "%s/%s/%lld/%u", e->host, e->queue_id,
-                 (long long)fs, e->reuse_seq);
-    else
-        snprintf(id, sizeof id, "%s/%s/%lld", e->host, e->queue_id, (long long)fs);
-    add_str(o, "id", id);
-    add_str(o, "host", e->host);
-    add_str(o, "instance", e->instance);
-    add_str(o, "queue_id", e->queue_id);
-    add_time(o, "first_seen", &e->first_seen);
-    add_time(o, "last_seen", &e->last_seen);
+    pt_jw *w = &c->jw;
+    pt_jw_reset(w);
+    pt_jw_obj(w, NULL);
+    pt_jw_str(w, "kind", progress ? "progress" : "message");
+    pt_jw_int(w, "schema", SCHEMA_VERSION);
+    write_id(w, e);
+    pt_jw_str(w, "host", e->host);
+    pt_jw_str(w, "instance", e->instance);
+    pt_jw_str(w, "queue_id", e->queue_id);
+    add_time(w, "first_seen", &e->first_seen);
+    add_time(w, "last_seen", &e->last_seen);
     pt_end end = progress ? PT_END_NONE : (pt_end)e->end;
-    json_object_object_add(o, "complete",
-                           json_object_new_boolean(!progress && e->created && end_is_final(end)));
+    pt_jw_bool(w, "complete", !progress && e->created && end_is_final(end));
     if (!progress)
-        add_str(o, "end", pt_end_name(end));
+        pt_jw_str(w, "end", pt_end_name(end));
     int expired = !progress && end == PT_END_EXPIRED;
-    add_str(o, "status", progress ? message_status(e, 0) : message_status(e, expired));
-    add_str(o, "origin", e->origin);
-    add_str(o, "origin_program", e->origin_program);
-    json_object *cl = client_object(&e->client);
-    if (cl)
-        json_object_object_add(o, "client", cl);
+    pt_jw_str(w, "status", message_status(e, expired));
+    pt_jw_str(w, "origin", e->origin);
+    pt_jw_str(w, "origin_program", e->origin_program);
+    client_object(w, &e->client);
     if (e->has_pickup) {
-        json_object *p = json_object_new_object();
-        add_int(p, "uid", e->pickup_uid);
-        add_str(p, "from", e->pickup_from);
-        json_object_object_add(o, "pickup", p);
+        pt_jw_obj(w, "pickup");
+        add_int(w, "uid", e->pickup_uid);
+        pt_jw_str(w, "from", e->pickup_from);
+        pt_jw_obj_end(w);
     }
-    add_str(o, "message_id", e->message_id);
-    add_str(o, "from", e->from);
-    add_int(o, "size", e->size);
-    add_int(o, "nrcpt", e->nrcpt);
-    json_object *rs = json_object_new_array_ext((int)e->n_rcpts);
+    pt_jw_str(w, "message_id", e->message_id);
+    pt_jw_str(w, "from", e->from);
+    add_int(w, "size", e->size);
+    add_int(w, "nrcpt", e->nrcpt);
+    pt_jw_arr(w, "recipients");
     for (uint32_t i = 0; i < e->n_rcpts; i++)
-        json_object_array_add(rs, rcpt_object(&e->rcpts[i], expired));
-    json_object_object_add(o, "recipients", rs);
-    add_str(o, "bounce_id", e->bounce_id);
+        rcpt_object(w, &e->rcpts[i], expired);
+    pt_jw_arr_end(w);
+    pt_jw_str(w, "bounce_id", e->bounce_id);
     if (e->n_notes) {
-        json_object *ns = json_object_new_array_ext((int)e->n_notes);
+        pt_jw_arr(w, "notifications");
         for (uint32_t i = 0; i < e->n_notes; i++) {
-            json_object *n = json_object_new_object();
-            add_str(n, "kind", notify_name(e->notes[i].kind));
-            add_str(n, "queue_id", e->notes[i].queue_id);
-            json_object_array_add(ns, n);
+            pt_jw_obj(w, NULL);
+            pt_jw_str(w, "kind", notify_name(e->notes[i].kind));
+            pt_jw_str(w, "queue_id", e->notes[i].queue_id);
+            pt_jw_obj_end(w);
         }
-        json_object_object_add(o, "notifications", ns);
+        pt_jw_arr_end(w);
     }
-    add_str(o, "parent_id", e->parent_id);
+    pt_jw_str(w, "parent_id", e->parent_id);
     if (e->n_events) {
-        json_object *es = json_object_new_array_ext((int)e->n_events);
+        pt_jw_arr(w, "events");
         for (uint32_t i = 0; i < e->n_events; i++) {
-            json_object *ev = json_object_new_object();
-            add_time(ev, "time", &e->events[i].time);
-            add_str(ev, "service", e->events[i].service);
-            add_str(ev, "action", e->events[i].action);
-            add_str(ev, "text", e->events[i].text);
-            json_object_array_add(es, ev);
+            pt_jw_obj(w, NULL);
+            add_time(w, "time", &e->events[i].time);
+            pt_jw_str(w, "service", e->events[i].service);
+            pt_jw_str(w, "action", e->events[i].action);
+            pt_jw_str(w, "text", e->events[i].text);
+            pt_jw_obj_end(w);
         }
-        json_object_object_add(o, "events", es);
+        pt_jw_arr_end(w);
     }
-    json_object_object_add(o, "lines", json_object_new_int64(e->lines));
+    pt_jw_int(w, "lines", e->lines);
     if (c->opt.include_raw) {
-        json_object *raw = json_object_new_array_ext((int)e->n_raw);
+        pt_jw_arr(w, "raw");
         for (uint32_t i = 0; i < e->n_raw; i++)
-            json_object_array_add(raw, json_object_new_string(e->raw[i] ? e->raw[i] : ""));
-        json_object_object_add(o, "raw", raw);
+            pt_jw_str(w, NULL, e->raw[i] ? e->raw[i] : "");
+        pt_jw_arr_end(w);
     }
+    pt_jw_obj_end(w);
     if (progress) {
         c->st.rec_progress++;
     } else {
@@ -279,58 +279,52 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
         if ((unsigned)end < sizeof by_end / sizeof by_end[0] && by_end[end])
             (*by_end[end])++;
     }
-    emit(c, o);
-}
-
-/* Add a string field from a slice, sanitised, unless absent. */
-static void add_slice(json_object *o, const char *k, pt_slice s, pt_arena *scratch)
-{
-    if (!s.p)
-        return;
-    char *v = pt_utf8_dup(scratch, s);
-    if (v)
-        json_object_object_add(o, k, json_object_new_string(v));
+    emit(c);
 }
 
 /* Build and emit the reject record of a REJECT line. */
 void pt_record_emit_reject(pt_core *c, const pt_line *l, const pt_event *ev)
 {
     pt_arena scratch = { 0 };
-    json_object *o = json_object_new_object();
-    add_str(o, "kind", "reject");
-    json_object_object_add(o, "schema", json_object_new_int(SCHEMA_VERSION));
-    add_slice(o, "host", l->host, &scratch);
-    add_time(o, "time", &l->time);
+    pt_jw *w = &c->jw;
+    pt_jw_reset(w);
+    pt_jw_obj(w, NULL);
+    pt_jw_str(w, "kind", "reject");
+    pt_jw_int(w, "schema", SCHEMA_VERSION);
+    add_slice(w, "host", l->host, &scratch);
+    add_time(w, "time", &l->time);
     if (!pt_slice_empty(ev->queue_id))
-        add_slice(o, "queue_id", ev->queue_id, &scratch);
-    add_slice(o, "program", l->program, &scratch);
-    add_slice(o, "service", ev->prog.daemon, &scratch);
+        add_slice(w, "queue_id", ev->queue_id, &scratch);
+    add_slice(w, "program", l->program, &scratch);
+    add_slice(w, "service", ev->prog.daemon, &scratch);
     if (!pt_slice_empty(ev->stage))
-        add_slice(o, "stage", ev->stage, &scratch);
+        add_slice(w, "stage", ev->stage, &scratch);
     if (ev->action_name)
-        add_str(o, "action", ev->action_name);
+        pt_jw_str(w, "action", ev->action_name);
     else
-        add_slice(o, "action", ev->action, &scratch);
-    json_object *cl = json_object_new_object();
-    if (!pt_slice_empty(ev->client.name) && !pt_slice_eq(ev->client.name, "unknown"))
-        add_slice(cl, "name", ev->client.name, &scratch);
-    if (!pt_slice_empty(ev->client.ip))
-        add_slice(cl, "ip", ev->client.ip, &scratch);
-    add_int(cl, "port", ev->client.port);
-    if (json_object_object_length(cl))
-        json_object_object_add(o, "client", cl);
-    else
-        json_object_put(cl);
-    add_int(o, "smtp_code", ev->smtp_code);
+        add_slice(w, "action", ev->action, &scratch);
+    int name = !pt_slice_empty(ev->client.name) && !pt_slice_eq(ev->client.name, "unknown");
+    int ip = !pt_slice_empty(ev->client.ip);
+    if (name || ip || ev->client.port >= 0) {
+        pt_jw_obj(w, "client");
+        if (name)
+            add_slice(w, "name", ev->client.name, &scratch);
+        if (ip)
+            add_slice(w, "ip", ev->client.ip, &scratch);
+        add_int(w, "port", ev->client.port);
+        pt_jw_obj_end(w);
+    }
+    add_int(w, "smtp_code", ev->smtp_code);
     if (!pt_slice_empty(ev->dsn))
-        add_slice(o, "dsn", ev->dsn, &scratch);
-    add_slice(o, "reason", ev->reason, &scratch);
-    add_slice(o, "from", ev->from, &scratch);
-    add_slice(o, "to", ev->to, &scratch);
+        add_slice(w, "dsn", ev->dsn, &scratch);
+    add_slice(w, "reason", ev->reason, &scratch);
+    add_slice(w, "from", ev->from, &scratch);
+    add_slice(w, "to", ev->to, &scratch);
     if (!pt_slice_empty(ev->proto))
-        add_slice(o, "proto", ev->proto, &scratch);
-    add_slice(o, "helo", ev->helo, &scratch);
+        add_slice(w, "proto", ev->proto, &scratch);
+    add_slice(w, "helo", ev->helo, &scratch);
+    pt_jw_obj_end(w);
     c->st.rec_reject++;
-    emit(c, o);
+    emit(c);
     pt_arena_free(&scratch);
 }

@@ -9,6 +9,7 @@
 #include "time_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian civil date. */
@@ -138,6 +139,16 @@ void pt_time_from_local(pt_tz_cache *cache, int64_t y, int m, int d, int hh,
     t->valid = 1;
 }
 
+/* Write v as exactly `width` decimal digits at p; returns p + width. */
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
 /* Format t as YYYY-MM-DDTHH:MM:SS[.f]+HH:MM in its own offset. */
 size_t pt_time_format(const pt_time *t, char *buf, size_t size)
 {
@@ -147,22 +158,41 @@ size_t pt_time_format(const pt_time *t, char *buf, size_t size)
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    char frac[8] = "";
-    if (t->frac_digits > 0) {
-        int32_t v = t->usec;
+    char tmp[48], *p = tmp;
+    if (y < 0 || y > 9999)
+        y = 0;
+    p = put_digits(p, (unsigned)y, 4);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, (unsigned)(sod / 3600), 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(sod / 60 % 60), 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(sod % 60), 2);
+    if (t->frac_digits > 0 && t->frac_digits <= 6) {
+        unsigned v = (unsigned)t->usec;
         for (int k = t->frac_digits; k < 6; k++)
             v /= 10;
-        snprintf(frac, sizeof frac, ".%0*d", (int)t->frac_digits, (int)v);
+        *p++ = '.';
+        p = put_digits(p, v, t->frac_digits);
     }
     int off = t->utc_off_min;
-    char sign = off < 0 ? '-' : '+';
+    *p++ = off < 0 ? '-' : '+';
     if (off < 0)
         off = -off;
-    int r = snprintf(buf, size, "%04lld-%02u-%02uT%02d:%02d:%02d%s%c%02d:%02d",
-                     (long long)y, m, d, (int)(sod / 3600),
-                     (int)(sod / 60 % 60), (int)(sod % 60), frac, sign,
-                     off / 60, off % 60);
-    return r < 0 ? 0 : (size_t)r;
+    p = put_digits(p, (unsigned)(off / 60 % 100), 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(off % 60), 2);
+    size_t n = (size_t)(p - tmp);
+    if (size == 0)
+        return n;
+    size_t c = n < size - 1 ? n : size - 1;
+    memcpy(buf, tmp, c);
+    buf[c] = '\0';
+    return n;
 }
 
 /* Order two times by instant. */

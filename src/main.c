@@ -16,9 +16,8 @@
 #include <string.h>
 
 /* Sink: one record per line on stdout. */
-static void write_record(void *ctx, const char *json, size_t len, struct json_object *rec)
+static void write_record(void *ctx, const char *json, size_t len)
 {
-    (void)rec;
     FILE *out = ctx;
     fwrite(json, 1, len, out);
     putc('\n', out);

@@ -8,8 +8,7 @@
  *
  * Memory: the core copies what it keeps from a line; callers may reuse
  * their buffers once pt_core_feed returns. Record text handed to the sink
- * is owned by the core and valid only during the callback; the json_object
- * passed beside it likewise (take a reference with json_object_get to keep).
+ * is owned by the core and valid only during the callback.
  * Thread-safety: a pt_core is NOT thread-safe; one thread at a time (the
  * daemon adapters hold a lock around every call). Different cores share
  * nothing.
@@ -20,8 +19,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "postfix-trace/line.h"
-
-struct json_object;
 
 /* Options; fill with pt_core_options_default() then change fields. */
 typedef struct pt_core_options {
@@ -48,9 +45,9 @@ typedef struct pt_stats {
     uint64_t timeouts;
 } pt_stats;
 
-/* Sink: called once per finished record. json is one line without '\n'. */
-typedef void (*pt_record_sink)(void *ctx, const char *json, size_t len,
-                               struct json_object *record);
+/* Sink: called once per finished record. json is one line without '\n',
+ * not NUL-terminated; it is valid only during the call. */
+typedef void (*pt_record_sink)(void *ctx, const char *json, size_t len);
 
 typedef struct pt_core pt_core;
 

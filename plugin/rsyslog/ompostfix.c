@@ -56,9 +56,7 @@
 #include "dirty.h"
 #include "rsconf.h"
 
-/* After rsyslog's headers: libfastjson's json.h maps "json_object" to
- * "fjson_object", so the sink's record pointer (json-c's, unused here) is
- * just an opaque pointer in this file. */
+/* After rsyslog's headers (the core's API uses no JSON library types). */
 #include "postfix-trace/core.h"
 #include "postfix-trace/line.h"
 
@@ -304,10 +302,9 @@ submitRecord(instanceData *pData, const char *json, size_t len)
 
 /* The core's sink; called with pData->mut held. */
 static void
-recordSink(void *ctx, const char *json, size_t len, struct json_object *record)
+recordSink(void *ctx, const char *json, size_t len)
 {
     instanceData *pData = ctx;
-    (void) record;
     if(pData->mode == SINK_DISCARD)
         return;
     if(pData->file != NULL)

@@ -1,0 +1,224 @@
+/*
+ * jsonw.c - the streaming JSON writer of jsonw.h.
+ */
+#include "jsonw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Make room for n more bytes; 0 on success. */
+static int reserve(pt_jw *w, size_t n)
+{
+    if (w->len + n <= w->cap)
+        return 0;
+    size_t nc = w->cap ? w->cap : 1024;
+    while (nc < w->len + n)
+        nc *= 2;
+    char *nb = realloc(w->buf, nc);
+    if (!nb) {
+        w->oom = 1;
+        return -1;
+    }
+    w->buf = nb;
+    w->cap = nc;
+    return 0;
+}
+
+/* Append n bytes. */
+static void put(pt_jw *w, const char *s, size_t n)
+{
+    if (reserve(w, n))
+        return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+/* Append one byte. */
+static void putc1(pt_jw *w, char c)
+{
+    if (reserve(w, 1))
+        return;
+    w->buf[w->len++] = c;
+}
+
+/* Append a JSON-escaped string with its quotes. */
+static void put_escaped(pt_jw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (reserve(w, n + 2))
+        return;
+    w->buf[w->len++] = '"';
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(w, s + start, i - start);
+        start = i + 1;
+        char esc[6] = { '\\', 0, 0, 0, 0, 0 };
+        size_t el = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+            esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
+            el = 6;
+        }
+        put(w, esc, el);
+    }
+    put(w, s + start, n - start);
+    putc1(w, '"');
+}
+
+/* Write the separating comma (unless first in its container) and the key. */
+static void key(pt_jw *w, const char *k)
+{
+    if (w->len && w->buf[w->len - 1] != '{' && w->buf[w->len - 1] != '[')
+        putc1(w, ',');
+    if (k) {                    /* keys are the writer's own ASCII literals */
+        size_t n = strlen(k);
+        if (reserve(w, n + 3))
+            return;
+        w->buf[w->len++] = '"';
+        memcpy(w->buf + w->len, k, n);
+        w->len += n;
+        w->buf[w->len++] = '"';
+        w->buf[w->len++] = ':';
+    }
+}
+
+/* Empty the buffer. */
+void pt_jw_reset(pt_jw *w)
+{
+    w->len = 0;
+    w->oom = 0;
+}
+
+/* Free the buffer. */
+void pt_jw_free(pt_jw *w)
+{
+    free(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+/* Open an object. */
+void pt_jw_obj(pt_jw *w, const char *k)
+{
+    key(w, k);
+    putc1(w, '{');
+}
+
+/* Close an object. */
+void pt_jw_obj_end(pt_jw *w)
+{
+    putc1(w, '}');
+}
+
+/* Open an array. */
+void pt_jw_arr(pt_jw *w, const char *k)
+{
+    key(w, k);
+    putc1(w, '[');
+}
+
+/* Close an array. */
+void pt_jw_arr_end(pt_jw *w)
+{
+    putc1(w, ']');
+}
+
+/* A string value. */
+void pt_jw_str(pt_jw *w, const char *k, const char *s)
+{
+    if (s)
+        pt_jw_strn(w, k, s, strlen(s));
+}
+
+/* A string value of n bytes. */
+void pt_jw_strn(pt_jw *w, const char *k, const char *s, size_t n)
+{
+    if (!s)
+        return;
+    key(w, k);
+    put_escaped(w, s, n);
+}
+
+/* Decimal digits of v (v >= 0) into the end of buf; returns the start. */
+static char *utoa_end(uint64_t v, char *end)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+/* An integer value. */
+void pt_jw_int(pt_jw *w, const char *k, int64_t v)
+{
+    char buf[24], *end = buf + sizeof buf;
+    char *p = utoa_end(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, end);
+    if (v < 0)
+        *--p = '-';
+    key(w, k);
+    put(w, p, (size_t)(end - p));
+}
+
+/* A boolean value. */
+void pt_jw_bool(pt_jw *w, const char *k, int v)
+{
+    key(w, k);
+    if (v)
+        put(w, "true", 4);
+    else
+        put(w, "false", 5);
+}
+
+/* Seconds as "%.10g" writes them, with a fast path for values with at most
+ * two decimals below 10^7 (all Postfix writes). */
+void pt_jw_num(pt_jw *w, const char *k, double v)
+{
+    char buf[40];
+    size_t n;
+    double c = v * 100.0;
+    int64_t ci = (int64_t)(c + 0.5);
+    if (v >= 0 && v < 1e7 && (double)ci - c < 1e-6 && c - (double)ci < 1e-6) {
+        char *end = buf + sizeof buf, *p = end;
+        int64_t ip = ci / 100, fr = ci % 100;
+        if (fr) {
+            if (fr % 10) {
+                *--p = (char)('0' + fr % 10);
+                *--p = (char)('0' + fr / 10);
+            } else {
+                *--p = (char)('0' + fr / 10);
+            }
+            *--p = '.';
+        }
+        p = utoa_end((uint64_t)ip, p);
+        n = (size_t)(end - p);
+        memmove(buf, p, n);
+    } else {
+        int r = snprintf(buf, sizeof buf, "%.10g", v);
+        n = r < 0 ? 0 : (size_t)r;
+    }
+    key(w, k);
+    put(w, buf, n);
+}
+
+/* A time as an RFC 3339 string. */
+void pt_jw_time(pt_jw *w, const char *k, const pt_time *t)
+{
+    char buf[48];
+    size_t n = pt_time_format(t, buf, sizeof buf);
+    key(w, k);
+    putc1(w, '"');
+    put(w, buf, n);
+    putc1(w, '"');
+}
