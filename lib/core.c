@@ -158,11 +158,20 @@ static void advance(pt_core *c, const pt_time *t)
     expire(c);
 }
 
-/* Make room for one more entry: evict (or drop placeholders) oldest first. */
+/* Make room for one more entry, so open + lingering + placeholder entries
+ * stay within max_entries: finished records are emitted early first (they
+ * only lose their wait for late links), then the least recently updated
+ * open entry is evicted (placeholders are dropped silently). */
 static void make_room(pt_core *c)
 {
-    while (c->n_open + c->n_placeholder >= c->opt.max_entries
-           && !pt_dlist_empty(&c->open_lru)) {
+    while (c->n_open + c->n_linger + c->n_placeholder >= c->opt.max_entries) {
+        if (!pt_dlist_empty(&c->linger)) {
+            pt_entry *e = entry_of(c->linger.next);
+            emit_and_drop(c, e, (pt_end)e->end);
+            continue;
+        }
+        if (pt_dlist_empty(&c->open_lru))
+            break;
         pt_entry *e = entry_of(c->open_lru.next);
         if (e->state == PT_ENTRY_OPEN)
             c->st.evictions++;

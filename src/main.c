@@ -23,6 +23,19 @@ static void write_record(void *ctx, const char *json, size_t len)
     putc('\n', out);
 }
 
+/* What the filtering sink needs. */
+typedef struct filter_ctx {
+    const pt_filter *filter;
+    FILE *out;
+} filter_ctx;
+
+/* Sink for --to/--from/--queue-id/--explain: matching records only. */
+static void write_filtered(void *ctx, const char *json, size_t len)
+{
+    filter_ctx *fc = ctx;
+    pt_filter_write(fc->filter, json, len, fc->out);
+}
+
 /* Feed one input to the core; 0 on success, -1 when it could not be read. */
 static int feed_file(pt_core *core, pt_header_reader *hr, const char *path)
 {
@@ -64,7 +77,10 @@ int main(int argc, char **argv)
     }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    pt_core *core = pt_core_new(&opt.core, write_record, stdout);
+    filter_ctx fc = { &opt.filter, stdout };
+    pt_core *core = pt_filter_active(&opt.filter)
+        ? pt_core_new(&opt.core, write_filtered, &fc)
+        : pt_core_new(&opt.core, write_record, stdout);
     pt_header_reader *hr = pt_header_reader_new(opt.year);
     if (!core || !hr) {
         fprintf(stderr, "postfix-trace: out of memory\n");

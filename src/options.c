@@ -28,6 +28,13 @@ static const char usage_text[] =
 "  --include-raw       add the folded log lines to each record (\"raw\")\n"
 "  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
 "  --stats             print the counters as one JSON object on standard error\n"
+"\n"
+"Questions (\"what happened to the mail to X?\"):\n"
+"  --to=ADDR           only records about mail to ADDR (recipient or original\n"
+"                      recipient; rejects by their to=), case-insensitive\n"
+"  --from=ADDR         only records whose envelope sender is ADDR (\"\" = <>)\n"
+"  --queue-id=QID      only records that are, or link to, queue ID QID\n"
+"  --explain           say what happened in plain words instead of JSON\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
 "\n"
@@ -61,7 +68,7 @@ static int parse_seconds(const char *s, double *out)
 pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *err)
 {
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
-           O_HELP, O_VERSION };
+           O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
         { "max-entries", required_argument, NULL, O_MAX },
@@ -72,6 +79,10 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "stats", no_argument, NULL, O_STATS },
         { "help", no_argument, NULL, O_HELP },
         { "version", no_argument, NULL, O_VERSION },
+        { "to", required_argument, NULL, O_TO },
+        { "from", required_argument, NULL, O_FROM },
+        { "queue-id", required_argument, NULL, O_QID },
+        { "explain", no_argument, NULL, O_EXPLAIN },
         { NULL, 0, NULL, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -118,6 +129,18 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
             break;
         case O_STATS:
             o->stats = 1;
+            break;
+        case O_TO:
+            o->filter.to = optarg;
+            break;
+        case O_FROM:
+            o->filter.from = optarg;
+            break;
+        case O_QID:
+            o->filter.queue_id = optarg;
+            break;
+        case O_EXPLAIN:
+            o->filter.explain = 1;
             break;
         case O_HELP:
             fputs(usage_text, stdout);

@@ -6,11 +6,13 @@
 #define PT_OPTIONS_H
 
 #include "postfix-trace/core.h"
+#include "explain.h"
 
 typedef struct pt_cli_options {
     pt_core_options core;
     int year;                   /* 0 = infer */
     int stats;                  /* --stats: counters on stderr at the end */
+    pt_filter filter;           /* --to, --from, --queue-id, --explain */
     char **files;               /* input files; none = stdin */
     int n_files;
 } pt_cli_options;

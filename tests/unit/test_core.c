@@ -406,6 +406,34 @@ START_TEST(state_roundtrip)
 }
 END_TEST
 
+START_TEST(capacity_counts_lingering)
+{
+    /* three finished mails linger; a cache of 2 still never holds more than 2 */
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix/pickup[1]: AAAAA1: uid=0 from=<a>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: AAAAA1: removed",
+        "Nov  3 12:00:00 mx postfix/pickup[1]: BBBBB2: uid=0 from=<b>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: BBBBB2: removed",
+        "Nov  3 12:00:00 mx postfix/pickup[1]: CCCCC3: uid=0 from=<c>",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: CCCCC3: removed",
+        "Nov  3 12:00:00 mx postfix/pickup[1]: DDDDD4: uid=0 from=<d>",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.max_entries = 2;
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(c.n, 4);
+    ck_assert_int_le(st.cache_high_water, 2);
+    ck_assert_int_eq(st.evictions, 0);
+    ck_assert_int_eq(st.rec_removed, 3);
+    ck_field(c.recs[0], "queue_id", "AAAAA1");
+    release(&c);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -420,6 +448,7 @@ int main(void)
     tcase_add_test(tc, counters_for_junk);
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, state_roundtrip);
+    tcase_add_test(tc, capacity_counts_lingering);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }

@@ -1,0 +1,250 @@
+/*
+ * explain.c - filter records by address or queue ID and describe them in
+ * plain words ("what happened to the mail to X?"). Reads the record's
+ * fields through json-c; writes English sentences, one block per record.
+ */
+#include "explain.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <strings.h>
+
+/* A string member, or NULL. */
+static const char *str(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* An integer member, or def. */
+static long long num(json_object *o, const char *k, long long def)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v))
+        return def;
+    return json_object_get_int64(v);
+}
+
+/* A member of any type, or NULL. */
+static json_object *get(json_object *o, const char *k)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* Case-insensitive equality of two possibly NULL strings. */
+static int same_addr(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+/* Does recipient object r match the --to address? */
+static int rcpt_matches(const pt_filter *f, json_object *r)
+{
+    return !f->to || same_addr(str(r, "to"), f->to) || same_addr(str(r, "orig_to"), f->to);
+}
+
+/* Does the record name the queue ID anywhere a link can? */
+static int names_queue_id(json_object *rec, const char *q)
+{
+    if (same_addr(str(rec, "queue_id"), q) || same_addr(str(rec, "parent_id"), q)
+        || same_addr(str(rec, "bounce_id"), q))
+        return 1;
+    json_object *a = get(rec, "notifications");
+    for (size_t i = 0; a && i < json_object_array_length(a); i++)
+        if (same_addr(str(json_object_array_get_idx(a, i), "queue_id"), q))
+            return 1;
+    a = get(rec, "recipients");
+    for (size_t i = 0; a && i < json_object_array_length(a); i++)
+        if (same_addr(str(json_object_array_get_idx(a, i), "queued_as"), q))
+            return 1;
+    return 0;
+}
+
+/* Does the record pass every filter that is set? */
+static int passes(const pt_filter *f, json_object *rec)
+{
+    int reject = same_addr(str(rec, "kind"), "reject");
+    if (f->from && !same_addr(str(rec, "from"), f->from))
+        return 0;
+    if (f->queue_id && !names_queue_id(rec, f->queue_id))
+        return 0;
+    if (f->to) {
+        if (reject)
+            return same_addr(str(rec, "to"), f->to);
+        json_object *a = get(rec, "recipients");
+        for (size_t i = 0; a && i < json_object_array_length(a); i++)
+            if (rcpt_matches(f, json_object_array_get_idx(a, i)))
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* "name[ip]" or "[ip]" or "name" of a client object. */
+static void client_words(json_object *c, FILE *out)
+{
+    const char *name = str(c, "name"), *ip = str(c, "ip");
+    if (name && ip)
+        fprintf(out, "%s[%s]", name, ip);
+    else if (ip)
+        fprintf(out, "[%s]", ip);
+    else
+        fputs(name ? name : "an unknown client", out);
+}
+
+/* The sentence for one recipient. */
+static void recipient_words(json_object *rec, json_object *r, FILE *out)
+{
+    const char *st = str(r, "status"), *reply = str(r, "reply"), *t = str(r, "time");
+    const char *end = str(rec, "end");
+    long long tries = num(r, "attempts", 0);
+    fprintf(out, "  to <%s>", str(r, "to") ? str(r, "to") : "");
+    if (str(r, "orig_to"))
+        fprintf(out, " (originally <%s>)", str(r, "orig_to"));
+    fputs(": ", out);
+    if (!st) {
+        fputs("no delivery attempt was logged", out);
+    } else if (!strcmp(st, "sent")) {
+        fprintf(out, "delivered at %s by %s to %s", t ? t : "?",
+                str(r, "service") ? str(r, "service") : "?", str(r, "relay") ? str(r, "relay") : "?");
+        if (str(r, "queued_as"))
+            fprintf(out, ", which queued it as %s", str(r, "queued_as"));
+    } else if (!strcmp(st, "bounced")) {
+        fprintf(out, "bounced at %s", t ? t : "?");
+        if (str(rec, "bounce_id"))
+            fprintf(out, "; a non-delivery notice (queue ID %s) went back to the sender",
+                    str(rec, "bounce_id"));
+    } else if (!strcmp(st, "expired")) {
+        fprintf(out, "given up after %lld attempt%s: the message stayed in the queue too long "
+                "and was returned to the sender", tries, tries == 1 ? "" : "s");
+    } else if (!strcmp(st, "deferred")) {
+        fprintf(out, "not delivered yet: %lld attempt%s, the last at %s", tries,
+                tries == 1 ? "" : "s", t ? t : "?");
+        if (end && !strcmp(end, "deleted"))
+            fputs("; then an administrator deleted the message", out);
+        else if (end && strcmp(end, "removed") != 0)
+            fprintf(out, " (still waiting when the record ended: %s)", end);
+    } else {
+        fprintf(out, "status %s at %s", st, t ? t : "?");
+    }
+    if (reply)
+        fprintf(out, "\n      server said: %s", reply);
+    fputc('\n', out);
+}
+
+/* Plain words for a message record. */
+static void message_words(const pt_filter *f, json_object *rec, FILE *out)
+{
+    const char *from = str(rec, "from"), *origin = str(rec, "origin"), *end = str(rec, "end");
+    fprintf(out, "Mail%s (queue ID %s on %s), first seen %s, last seen %s\n",
+            same_addr(str(rec, "kind"), "progress") ? " in progress" : "",
+            str(rec, "queue_id"), str(rec, "host"), str(rec, "first_seen"), str(rec, "last_seen"));
+    fprintf(out, "  from <%s>", from ? from : "?");
+    if (from && !*from)
+        fputs(" (the null sender: a bounce or notification)", out);
+    if (str(rec, "message_id"))
+        fprintf(out, ", Message-ID <%s>", str(rec, "message_id"));
+    fputc('\n', out);
+    if (origin && !strcmp(origin, "smtpd")) {
+        fputs("  received over SMTP from ", out);
+        client_words(get(rec, "client"), out);
+        const char *user = str(get(rec, "client"), "sasl_username");
+        if (user)
+            fprintf(out, ", logged in as %s", user);
+        fputc('\n', out);
+    } else if (origin && !strcmp(origin, "pickup")) {
+        fputs("  submitted locally (sendmail / pickup)\n", out);
+    } else if (origin && !strcmp(origin, "bounce")) {
+        fprintf(out, "  a notification Postfix made about queue ID %s\n",
+                str(rec, "parent_id") ? str(rec, "parent_id") : "?");
+    } else if (origin && !strcmp(origin, "local")) {
+        fprintf(out, "  forwarded by local delivery of queue ID %s\n",
+                str(rec, "parent_id") ? str(rec, "parent_id") : "?");
+    }
+    if (str(rec, "parent_id") && origin && !strcmp(origin, "smtpd"))
+        fprintf(out, "  re-injected after a content filter; the original was queue ID %s\n",
+                str(rec, "parent_id"));
+    json_object *ev = get(rec, "events");
+    for (size_t i = 0; ev && i < json_object_array_length(ev); i++) {
+        json_object *e = json_object_array_get_idx(ev, i);
+        fprintf(out, "  %s: %s by %s: %s\n", str(e, "time"), str(e, "action"),
+                str(e, "service"), str(e, "text") ? str(e, "text") : "");
+    }
+    json_object *rs = get(rec, "recipients");
+    for (size_t i = 0; rs && i < json_object_array_length(rs); i++) {
+        json_object *r = json_object_array_get_idx(rs, i);
+        if (rcpt_matches(f, r))
+            recipient_words(rec, r, out);
+    }
+    if (end && !strcmp(end, "deleted"))
+        fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s\n", str(rec, "last_seen"));
+    else if (end && !strcmp(end, "rejected"))
+        fputs("  refused after it was received (see the events above); nothing was delivered\n", out);
+    else if (end && !strcmp(end, "discarded"))
+        fputs("  accepted but discarded on purpose (see the events above); nothing was delivered\n", out);
+    else if (end && !strcmp(end, "aborted"))
+        fputs("  never completed: the client went away before the message was in the queue\n", out);
+    else if (end && (!strcmp(end, "timeout") || !strcmp(end, "evicted") || !strcmp(end, "shutdown")))
+        fprintf(out, "  the log says no more about it (record ended: %s)\n", end);
+    fputc('\n', out);
+}
+
+/* Plain words for a reject record. */
+static void reject_words(json_object *rec, FILE *out)
+{
+    const char *action = str(rec, "action"), *qid = str(rec, "queue_id");
+    const char *stage = str(rec, "stage");
+    fprintf(out, "%s: %s ", str(rec, "time"),
+            action && !strcmp(action, "reject") ? "refused" : action ? action : "?");
+    if (!qid)
+        fputs("before queueing", out);
+    else if (stage && !strcmp(stage, "RCPT"))
+        fprintf(out, "for one recipient of queue ID %s", qid);
+    else
+        fprintf(out, "for queue ID %s", qid);
+    fprintf(out, " by %s at %s: ", str(rec, "program"), stage ? stage : "?");
+    client_words(get(rec, "client"), out);
+    fprintf(out, " tried mail from <%s> to <%s>\n", str(rec, "from") ? str(rec, "from") : "?",
+            str(rec, "to") ? str(rec, "to") : "?");
+    long long code = num(rec, "smtp_code", -1);
+    fputs("  reply: ", out);
+    if (code >= 0)
+        fprintf(out, "%lld ", code);
+    if (str(rec, "dsn"))
+        fprintf(out, "%s ", str(rec, "dsn"));
+    fprintf(out, "%s\n\n", str(rec, "reason") ? str(rec, "reason") : "");
+}
+
+/* Is any filter or --explain set? */
+int pt_filter_active(const pt_filter *f)
+{
+    return f->to || f->from || f->queue_id || f->explain;
+}
+
+/* Filter and write one record. */
+int pt_filter_write(const pt_filter *f, const char *json, size_t len, FILE *out)
+{
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return 0;
+    json_object *rec = json_tokener_parse_ex(tok, json, (int)len);
+    json_tokener_free(tok);
+    if (!rec)
+        return 0;
+    int ok = passes(f, rec);
+    if (ok) {
+        if (!f->explain) {
+            fwrite(json, 1, len, out);
+            fputc('\n', out);
+        } else if (same_addr(str(rec, "kind"), "reject")) {
+            reject_words(rec, out);
+        } else {
+            message_words(f, rec, out);
+        }
+    }
+    json_object_put(rec);
+    return ok;
+}
