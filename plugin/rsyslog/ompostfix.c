@@ -122,8 +122,9 @@ typedef struct _instanceData {
     int write_err_logged;       /* an error was reported and not yet cleared */
     enum sink_mode mode;
     struct fjson_tokener *tok;
-    char *wbuf;                 /* record + '\n' */
-    size_t wbuf_size;
+    char *wbuf;                 /* records + '\n' not yet written */
+    size_t wbuf_size, wbuf_len;
+    size_t wbuf_recs;           /* records in wbuf */
     pt_time last_time;          /* latest line time fed (log's clock base) */
     int64_t last_mono_us;       /* CLOCK_MONOTONIC when the last line was fed */
     int have_last;
@@ -192,9 +193,13 @@ instName(const instanceData *pData)
 
 /* ---------------------------------------------------------------- output */
 
+static void flushFile(instanceData *pData);
+
+/* Flush buffered records, then close the output file. */
 static void
 closeFile(instanceData *pData)
 {
+    flushFile(pData);
     if(pData->fd >= 0) {
         close(pData->fd);
         pData->fd = -1;
@@ -218,32 +223,22 @@ openFile(instanceData *pData)
     return 0;
 }
 
-/* Write one record and its newline with one write() (O_APPEND). */
+/* Write the buffered records (whole lines, O_APPEND); mut held. On failure
+ * they are counted as write errors and the file is reopened next time. */
 static void
-writeRecord(instanceData *pData, const char *json, size_t len)
+flushFile(instanceData *pData)
 {
-    size_t off = 0, n = len + 1;
+    size_t off = 0;
 
+    if(pData->wbuf_len == 0)
+        return;
     if(pData->fd < 0 && openFile(pData) != 0) {
-        ++pData->write_errors;
+        pData->write_errors += pData->wbuf_recs;
+        pData->wbuf_len = pData->wbuf_recs = 0;
         return;
     }
-    if(pData->wbuf_size < n) {
-        size_t sz = pData->wbuf_size ? pData->wbuf_size : 4096;
-        char *p;
-        while(sz < n)
-            sz *= 2;
-        if((p = realloc(pData->wbuf, sz)) == NULL) {
-            ++pData->write_errors;
-            return;
-        }
-        pData->wbuf = p;
-        pData->wbuf_size = sz;
-    }
-    memcpy(pData->wbuf, json, len);
-    pData->wbuf[len] = '\n';
-    while(off < n) {
-        ssize_t w = write(pData->fd, pData->wbuf + off, n - off);
+    while(off < pData->wbuf_len) {
+        ssize_t w = write(pData->fd, pData->wbuf + off, pData->wbuf_len - off);
         if(w < 0) {
             if(errno == EINTR)
                 continue;
@@ -252,14 +247,44 @@ writeRecord(instanceData *pData, const char *json, size_t len)
                          instName(pData), pData->file);
                 pData->write_err_logged = 1;
             }
-            ++pData->write_errors;
+            pData->write_errors += pData->wbuf_recs;
+            pData->wbuf_len = pData->wbuf_recs = 0;
             /* try a fresh open next time (disk full, file gone ...) */
-            closeFile(pData);
+            close(pData->fd);
+            pData->fd = -1;
             return;
         }
         off += (size_t) w;
     }
+    pData->wbuf_len = pData->wbuf_recs = 0;
     pData->write_err_logged = 0;
+}
+
+/* Buffer one record and its newline; written when 64 KiB are buffered, at
+ * every tick (at most a second later), at HUP and at stop; mut held. */
+static void
+writeRecord(instanceData *pData, const char *json, size_t len)
+{
+    size_t n = len + 1;
+
+    if(pData->wbuf_size - pData->wbuf_len < n) {
+        size_t sz = pData->wbuf_size ? pData->wbuf_size : 65536;
+        char *p;
+        while(sz - pData->wbuf_len < n)
+            sz *= 2;
+        if((p = realloc(pData->wbuf, sz)) == NULL) {
+            ++pData->write_errors;
+            return;
+        }
+        pData->wbuf = p;
+        pData->wbuf_size = sz;
+    }
+    memcpy(pData->wbuf + pData->wbuf_len, json, len);
+    pData->wbuf[pData->wbuf_len + len] = '\n';
+    pData->wbuf_len += n;
+    pData->wbuf_recs++;
+    if(pData->wbuf_len >= 65536)
+        flushFile(pData);
 }
 
 /* A new message for the ruleset: MSG is the record's JSON text, $!postfix
@@ -549,6 +574,7 @@ tickThread(void *arg)
         if(glbl.GetGlobalInputTermState() != 0)
             continue;
         pendDrain(pData, 0, monoUsec());
+        flushFile(pData);
         if(pData->ring_n == 0 && pData->have_last) {
             int64_t el = monoUsec() - pData->last_mono_us;
             if(el >= 1000000) {     /* quiet for a second: move the log's clock */
@@ -557,6 +583,7 @@ tickThread(void *arg)
                 now.sec = us / 1000000;
                 now.usec = (int32_t)(us % 1000000);
                 pt_core_tick(pData->core, &now);
+                flushFile(pData);
             }
         }
         updateStats(pData);
