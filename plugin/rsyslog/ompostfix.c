@@ -134,6 +134,8 @@ typedef struct _instanceData {
     /* reorder window: lines wait here, sorted by (time, arrival), until they
      * are reorderWindow old; several workers deliver in scrambled order */
     double reorder_window;      /* seconds; 0: feed at once */
+    int reorder_auto;           /* reorderWindow not set: 0.5 s only with several workers */
+    int n_workers;              /* worker instances alive (mut) */
     struct pend **ring;         /* sorted by (key, seq); oldest key at ring_head */
     size_t ring_head, ring_n, ring_cap;     /* ring_cap: a power of two */
     uint64_t seq;
@@ -460,6 +462,17 @@ feedLine(instanceData *pData, const pt_line *l, int64_t now_us)
     pData->last_mono_us = now_us ? now_us : monoUsec();
 }
 
+/* The reorder window in force: the configured one, or by default 0.5 s
+ * while several workers run this action and 0 with one (a single worker
+ * keeps the input's order, so waiting would only cost); mut held. */
+static double
+effectiveWindow(const instanceData *pData)
+{
+    if(!pData->reorder_auto)
+        return pData->reorder_window;
+    return pData->n_workers > 1 ? pData->reorder_window : 0.0;
+}
+
 static int
 pendLess(const struct pend *a, const struct pend *b)
 {
@@ -525,7 +538,7 @@ pendPop(instanceData *pData)
 static void
 pendDrain(instanceData *pData, int all, int64_t now)
 {
-    int64_t win = (int64_t)(pData->reorder_window * 1e6);
+    int64_t win = (int64_t)(effectiveWindow(pData) * 1e6);
     while(pData->ring_n > 0) {
         struct pend *p = pData->ring[pData->ring_head];
         pt_line l;
@@ -559,8 +572,8 @@ tickThread(void *arg)
     while(!pData->tick_stop) {
         struct timespec deadline;
         long step_ns = 1000000000L;
-        if(pData->reorder_window > 0 && pData->reorder_window < 2.0)
-            step_ns = (long)(pData->reorder_window * 1e9 / 2);
+        if(effectiveWindow(pData) > 0 && effectiveWindow(pData) < 2.0)
+            step_ns = (long)(effectiveWindow(pData) * 1e9 / 2);
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_nsec += step_ns;
         while(deadline.tv_nsec >= 1000000000L) {
@@ -613,11 +626,15 @@ CODESTARTcreateInstance
     pthread_cond_init(&pData->tick_cond, NULL);
     pData->fd = -1;
     pData->reorder_window = 0.5;
+    pData->reorder_auto = 1;
     pt_core_options_default(&pData->opt);
 ENDcreateInstance
 
 BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
+    pthread_mutex_lock(&pWrkrData->pData->mut);
+    pWrkrData->pData->n_workers++;
+    pthread_mutex_unlock(&pWrkrData->pData->mut);
 ENDcreateWrkrInstance
 
 BEGINisCompatibleWithFeature
@@ -682,6 +699,9 @@ ENDfreeInstance
 
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
+    pthread_mutex_lock(&pWrkrData->pData->mut);
+    pWrkrData->pData->n_workers--;
+    pthread_mutex_unlock(&pWrkrData->pData->mut);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -864,7 +884,7 @@ CODESTARTdoAction
             pt_core_count_malformed(pData->core);
         } else {
             int64_t now = monoUsec();
-            if(pData->reorder_window <= 0 || pendPush(pData, &l, key, now) != 0) {
+            if(effectiveWindow(pData) <= 0 || pendPush(pData, &l, key, now) != 0) {
                 pendDrain(pData, 1, now);
                 feedLine(pData, &l, now);
             } else {
@@ -980,6 +1000,7 @@ CODESTARTnewActInst
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
             pData->reorder_window = d;
+            pData->reorder_auto = 0;
         } else if(!strcmp(pname, "idletimeout") || !strcmp(pname, "linger")) {
             double d;
             int idle = !strcmp(pname, "idletimeout");
