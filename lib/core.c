@@ -660,11 +660,23 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
     }
 }
 
+/* Is h a syslog HOSTNAME (1-255 printable US-ASCII bytes, RFC 5424)? The
+ * correlation key is stored as is, so it must need no sanitising. */
+static int host_ok(pt_slice h)
+{
+    if (h.n == 0 || h.n > MAX_HOST_LEN)
+        return 0;
+    for (size_t i = 0; i < h.n; i++)
+        if ((unsigned char)h.p[i] < 0x21 || (unsigned char)h.p[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* Hand one line to the core. */
 void pt_core_feed(pt_core *c, const pt_line *l)
 {
     c->st.lines_seen++;
-    if (l->host.n > MAX_HOST_LEN || l->host.n == 0 || !l->time.valid) {
+    if (!host_ok(l->host) || !l->time.valid) {
         c->st.lines_malformed++;
         return;
     }

@@ -1,7 +1,8 @@
 /*
  * state.c - save and load the core's open and lingering entries (the
- * daemons' state file), so a mail whose lines straddle a restart still gets
- * one complete record. Format: JSON Lines — a header object, one object per
+ * daemons' state file) and the smtpd sessions that stitch client facts onto
+ * the next queue ID, so a mail whose lines straddle a restart still gets one
+ * complete record. Format: JSON Lines — a header object, one object per
  * entry, and a trailer with the entry count and an FNV-1a checksum of all
  * bytes before it. A file that fails any check loads nothing.
  * pt_core_save_file writes a temp file, fsyncs it and renames it in place.
@@ -264,6 +265,78 @@ bad:
     return NULL;
 }
 
+/* Session string fields, by offset. */
+#define SF(f) { #f, offsetof(pt_session, f) }
+static const str_field session_strings[] = {
+    SF(client.name), SF(client.ip), SF(client.helo), SF(client.sasl_method),
+    SF(client.sasl_username), SF(client.tls_trust), SF(client.tls_protocol),
+    SF(client.tls_cipher), SF(from), SF(queue_id)
+};
+
+/* An smtpd session as a JSON object (marked "session"). */
+static json_object *session_json(const pt_session *ss)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "session", json_object_new_boolean(1));
+    json_object_object_add(o, "host", json_object_new_string(ss->host));
+    json_object_object_add(o, "pid", json_object_new_string(ss->pid));
+    put_strings(o, ss, session_strings, sizeof session_strings / sizeof session_strings[0]);
+    put_int(o, "touched", ss->touched_usec);
+    put_int(o, "port", ss->client.port);
+    put_int(o, "tls_bits", ss->client.tls_bits);
+    put_int(o, "lost", ss->lost);
+    json_object *ps = json_object_new_array();
+    for (uint32_t i = 0; i < ss->n_pending; i++) {
+        json_object *po = json_object_new_object();
+        json_object_object_add(po, "time", time_json(&ss->pending[i].time));
+        json_object_object_add(po, "service", json_object_new_string(ss->pending[i].service));
+        json_object_object_add(po, "action", json_object_new_string(ss->pending[i].action));
+        json_object_object_add(po, "text", json_object_new_string(ss->pending[i].text));
+        json_object_array_add(ps, po);
+    }
+    json_object_object_add(o, "pending", ps);
+    return o;
+}
+
+/* Rebuild a session from its JSON object; NULL when it is not valid. */
+static pt_session *session_from_json(json_object *o)
+{
+    pt_slice host = get_slice(o, "host"), pid = get_slice(o, "pid");
+    json_object *ps = get_array(o, "pending");
+    if (!host.p || !pid.p || host.n == 0 || host.n > 255 || pid.n > 32 || !ps
+        || json_object_array_length(ps) > sizeof ((pt_session *)0)->pending
+                                           / sizeof ((pt_session *)0)->pending[0])
+        return NULL;
+    pt_session *ss = pt_session_new(host, pid);
+    if (!ss)
+        return NULL;
+    for (size_t i = 0; i < sizeof session_strings / sizeof session_strings[0]; i++) {
+        pt_slice v = get_slice(o, session_strings[i].name);
+        if (v.p)
+            *(char **)((char *)ss + session_strings[i].off) = pt_utf8_dup(&ss->arena, v);
+    }
+    ss->touched_usec = get_int(o, "touched", 0);
+    ss->client.port = (int32_t)get_int(o, "port", -1);
+    ss->client.tls_bits = (int32_t)get_int(o, "tls_bits", -1);
+    ss->lost = (uint8_t)get_int(o, "lost", 0);
+    for (size_t i = 0; i < json_object_array_length(ps); i++) {
+        json_object *po = json_object_array_get_idx(ps, i), *v;
+        pt_mail_event *p = &ss->pending[ss->n_pending];
+        if (!json_object_object_get_ex(po, "time", &v) || time_read(v, &p->time))
+            goto bad;
+        p->service = pt_utf8_dup(&ss->arena, get_slice(po, "service"));
+        p->action = pt_utf8_dup(&ss->arena, get_slice(po, "action"));
+        p->text = pt_utf8_dup(&ss->arena, get_slice(po, "text"));
+        if (!p->service || !p->action || !p->text)
+            goto bad;
+        ss->n_pending++;
+    }
+    return ss;
+bad:
+    pt_session_free(ss);
+    return NULL;
+}
+
 /* Write one line (text + '\n') and fold it into the checksum. */
 static int put_line(FILE *f, const char *s, uint64_t *h)
 {
@@ -298,7 +371,18 @@ int pt_core_save(pt_core *c, FILE *f)
     if (put_line(f, buf, &h) || save_list(f, &c->linger, &h, &count)
         || save_list(f, &c->open_lru, &h, &count))
         return -1;
-    snprintf(buf, sizeof buf, "{\"entries\":%" PRIu64 ",\"checksum\":\"%016" PRIx64 "\"}", count, h);
+    uint64_t n_sessions = 0;
+    for (pt_dlink *l = c->session_lru.next; l != &c->session_lru; l = l->next) {
+        pt_session *ss = (pt_session *)((char *)l - offsetof(pt_session, order));
+        json_object *o = session_json(ss);
+        int r = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), &h);
+        json_object_put(o);
+        if (r)
+            return -1;
+        n_sessions++;
+    }
+    snprintf(buf, sizeof buf, "{\"entries\":%" PRIu64 ",\"sessions\":%" PRIu64
+             ",\"checksum\":\"%016" PRIx64 "\"}", count, n_sessions, h);
     if (fputs(buf, f) == EOF || putc('\n', f) == EOF || fflush(f) == EOF)
         return -1;
     return 0;
@@ -330,6 +414,19 @@ static void adopt(pt_core *c, pt_entry *e)
         c->st.cache_high_water = c->st.cache_entries;
 }
 
+/* Insert a loaded session (a duplicate host + pid keeps the first). */
+static void adopt_session(pt_core *c, pt_session *ss)
+{
+    pt_slice host = pt_slice_cstr(ss->host), pid = pt_slice_cstr(ss->pid);
+    ss->node.hash = pt_table_hash(host, pid);
+    if (pt_table_find(&c->sessions, ss->node.hash, host, pid)) {
+        pt_session_free(ss);
+        return;
+    }
+    pt_table_insert(&c->sessions, &ss->node);
+    pt_dlist_push(&c->session_lru, &ss->order);
+}
+
 /* Load a state file written by pt_core_save into an empty core. */
 int pt_core_load(pt_core *c, FILE *f)
 {
@@ -355,7 +452,8 @@ int pt_core_load(pt_core *c, FILE *f)
     /* the trailer is the last line; the checksum covers all bytes before it */
     int rc = -1;
     pt_entry **loaded = NULL;
-    size_t n_loaded = 0;
+    pt_session **sessions = NULL;
+    size_t n_loaded = 0, n_sessions = 0;
     json_object *hdr = NULL, *trl = NULL;
     if (len < 2 || buf[len - 1] != '\n')
         goto out;
@@ -383,26 +481,38 @@ int pt_core_load(pt_core *c, FILE *f)
         || strcmp(json_object_get_string(fmt), STATE_FORMAT) != 0
         || get_int(hdr, "version", 0) != STATE_VERSION || count < 0)
         goto out;
+    int64_t n_sess = get_int(trl, "sessions", 0);
+    if (n_sess < 0)
+        goto out;
     loaded = calloc((size_t)count + 1, sizeof *loaded);
-    if (!loaded)
+    sessions = calloc((size_t)n_sess + 1, sizeof *sessions);
+    if (!loaded || !sessions)
         goto out;
     while (nl) {
         line = nl + 1;
         nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
-        json_object *o = json_tokener_parse(line);
+        json_object *o = json_tokener_parse(line), *mark;
+        if (o && json_object_object_get_ex(o, "session", &mark)) {
+            pt_session *ss = session_from_json(o);
+            json_object_put(o);
+            if (!ss || n_sessions >= (size_t)n_sess) {
+                pt_session_free(ss);
+                goto out;
+            }
+            sessions[n_sessions++] = ss;
+            continue;
+        }
         pt_entry *e = o ? entry_from_json(o) : NULL;
         json_object_put(o);
-        if (!e || n_loaded >= (size_t)count)
-            goto fail_entry;
+        if (!e || n_loaded >= (size_t)count) {
+            pt_entry_free(e);
+            goto out;
+        }
         loaded[n_loaded++] = e;
-        continue;
-fail_entry:
-        pt_entry_free(e);
-        goto out;
     }
-    if (n_loaded != (size_t)count)
+    if (n_loaded != (size_t)count || n_sessions != (size_t)n_sess)
         goto out;
     int64_t clock = get_int(hdr, "clock", 0);
     if (!c->have_clock || clock > c->clock_usec) {
@@ -411,11 +521,16 @@ fail_entry:
     }
     for (size_t i = 0; i < n_loaded; i++)
         adopt(c, loaded[i]);
-    n_loaded = 0;
+    for (size_t i = 0; i < n_sessions; i++)
+        adopt_session(c, sessions[i]);
+    n_loaded = n_sessions = 0;
     rc = 0;
 out:
     for (size_t i = 0; i < n_loaded; i++)
         pt_entry_free(loaded[i]);
+    for (size_t i = 0; i < n_sessions; i++)
+        pt_session_free(sessions[i]);
+    free(sessions);
     free(loaded);
     json_object_put(hdr);
     json_object_put(trl);

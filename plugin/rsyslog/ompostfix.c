@@ -136,6 +136,7 @@ typedef struct _instanceData {
     double reorder_window;      /* seconds; 0: feed at once */
     int reorder_auto;           /* reorderWindow not set: 0.5 s only with several workers */
     int n_workers;              /* worker instances alive (mut) */
+    int multi_worker_seen;      /* several worker instances existed at once (mut) */
     struct pend **ring;         /* sorted by (key, seq); oldest key at ring_head */
     size_t ring_head, ring_n, ring_cap;     /* ring_cap: a power of two */
     uint64_t seq;
@@ -462,15 +463,17 @@ feedLine(instanceData *pData, const pt_line *l, int64_t now_us)
     pData->last_mono_us = now_us ? now_us : monoUsec();
 }
 
-/* The reorder window in force: the configured one, or by default 0.5 s
- * while several workers run this action and 0 with one (a single worker
- * keeps the input's order, so waiting would only cost); mut held. */
+/* The reorder window in force: the configured one; by default 0.5 s when
+ * orderBy is set or once several workers have run this action, else 0 (a
+ * single worker keeps the input's order, so waiting would only cost).
+ * Worker instances start lazily, so a worker may hold older lines than the
+ * one that runs alone: with orderBy the window is always on; mut held. */
 static double
 effectiveWindow(const instanceData *pData)
 {
-    if(!pData->reorder_auto)
+    if(!pData->reorder_auto || pData->orderBy != NULL || pData->multi_worker_seen)
         return pData->reorder_window;
-    return pData->n_workers > 1 ? pData->reorder_window : 0.0;
+    return 0.0;
 }
 
 static int
@@ -633,7 +636,8 @@ ENDcreateInstance
 BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
     pthread_mutex_lock(&pWrkrData->pData->mut);
-    pWrkrData->pData->n_workers++;
+    if(++pWrkrData->pData->n_workers > 1)
+        pWrkrData->pData->multi_worker_seen = 1;
     pthread_mutex_unlock(&pWrkrData->pData->mut);
 ENDcreateWrkrInstance
 
