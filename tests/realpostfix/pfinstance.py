@@ -533,6 +533,12 @@ class Instance:
         conf = os.path.join(self.etc, "rsyslog.conf")
         with open(conf, "w") as f:
             f.write(RSYSLOG_CONF.format(work=work, host=LOGHOST, trad=self.trad, rfc=self.rfc))
+            # a test may add its own actions to this very rsyslogd (e.g. ompostfix
+            # fed straight from imuxsock): the file named by PT_RSYSLOG_EXTRA_CONF
+            extra = os.environ.get("PT_RSYSLOG_EXTRA_CONF")
+            if extra:
+                with open(extra) as x:
+                    f.write(x.read())
         self.rsyslog_pidfile = os.path.join(work, "rsyslogd.pid")
         self.rsyslog = subprocess.Popen(
             ["/usr/sbin/rsyslogd", "-n", "-f", conf, "-i", self.rsyslog_pidfile],
