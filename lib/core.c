@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define MAX_HOST_LEN 255
+#define MAX_PID_LEN 20             /* digits; state.c accepts what the core keeps */
 
 /* Defaults of the options. */
 void pt_core_options_default(pt_core_options *o)
@@ -676,7 +677,7 @@ static int host_ok(pt_slice h)
 void pt_core_feed(pt_core *c, const pt_line *l)
 {
     c->st.lines_seen++;
-    if (!host_ok(l->host) || !l->time.valid) {
+    if (!host_ok(l->host) || !l->time.valid || l->pid.n > MAX_PID_LEN) {
         c->st.lines_malformed++;
         return;
     }

@@ -91,12 +91,34 @@ char *pt_utf8_dup(pt_arena *a, pt_slice s)
     return out;
 }
 
+/* Does stored (sanitised) string s equal raw bytes v once v is sanitised? */
+int pt_utf8_same(const char *s, pt_slice v)
+{
+    const unsigned char *p = (const unsigned char *)v.p;
+    size_t i = 0;
+    while (i < v.n) {
+        size_t l = (p[i] >= 0x01 && p[i] < 0x80) ? 1 : utf8_seq(p + i, v.n - i);
+        if (l == 0) {
+            if (strncmp(s, "\xEF\xBF\xBD", 3) != 0)
+                return 0;
+            s += 3;
+            i++;
+            continue;
+        }
+        if (strncmp(s, (const char *)p + i, l) != 0)
+            return 0;
+        s += l;
+        i += l;
+    }
+    return *s == '\0';
+}
+
 /* Store v into *dst in arena a unless it says the same already. */
 static void arena_set(pt_arena *a, char **dst, pt_slice v)
 {
     if (!v.p)
         return;
-    if (*dst && strlen(*dst) == v.n && memcmp(*dst, v.p, v.n) == 0)
+    if (*dst && pt_utf8_same(*dst, v))
         return;
     *dst = pt_utf8_dup(a, v);
 }
@@ -179,7 +201,7 @@ static int same(const char *s, pt_slice v)
 {
     if (!s || !v.p)
         return !s && !v.p;
-    return strlen(s) == v.n && memcmp(s, v.p, v.n) == 0;
+    return pt_utf8_same(s, v);
 }
 
 /* Find or add the recipient to + orig_to. */

@@ -146,6 +146,9 @@ void pt_session_set(pt_session *s, char **dst, pt_slice v);
  * storing strings in arena a. */
 void pt_client_info_update(pt_arena *a, pt_client_info *ci, const pt_event *ev);
 
+/* Does stored (sanitised) string s equal raw bytes v once sanitised? */
+int pt_utf8_same(const char *s, pt_slice v);
+
 /* Copy s as sanitised UTF-8 (invalid bytes and NUL → U+FFFD) into arena a. */
 char *pt_utf8_dup(pt_arena *a, pt_slice s);
 

@@ -188,8 +188,8 @@ void pt_jw_num(pt_jw *w, const char *k, double v)
     char buf[40];
     size_t n;
     double c = v * 100.0;
-    int64_t ci = (int64_t)(c + 0.5);
-    if (v >= 0 && v < 1e7 && (double)ci - c < 1e-6 && c - (double)ci < 1e-6) {
+    int64_t ci = v >= 0 && v < 1e7 ? (int64_t)(c + 0.5) : -1;
+    if (ci >= 0 && (double)ci - c < 1e-6 && c - (double)ci < 1e-6) {
         char *end = buf + sizeof buf, *p = end;
         int64_t ip = ci / 100, fr = ci % 100;
         if (fr) {

@@ -39,6 +39,15 @@ START_TEST(utf8_sanitise)
     ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("\xED\xA0\x80")), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_make("a\0b", 3)), "a\xEF\xBF\xBD" "b");
     ck_assert_str_eq(pt_utf8_dup(&a, pt_slice_cstr("\xF0\x9F\x98\x80")), "\xF0\x9F\x98\x80");
+    /* equality of a stored copy with the raw bytes it came from */
+    static const char *const raws[] = { "plain", "a\xFF" "b", "\xC3", "Gr\xC3\xBC" "e", "", "\xFF\xFF" };
+    for (size_t i = 0; i < sizeof raws / sizeof raws[0]; i++) {
+        pt_slice v = pt_slice_cstr(raws[i]);
+        ck_assert(pt_utf8_same(pt_utf8_dup(&a, v), v));
+    }
+    ck_assert(!pt_utf8_same("a\xEF\xBF\xBD", pt_slice_cstr("a\xFF" "b")));
+    ck_assert(!pt_utf8_same("", pt_slice_cstr("\xFF")));
+    ck_assert(!pt_utf8_same("ab", pt_slice_cstr("a")));
     pt_arena_free(&a);
 }
 END_TEST
