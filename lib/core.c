@@ -383,10 +383,11 @@ static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
 }
 
 /* smtpd / postscreen refusals and actions: a reject record, and the
- * session's or message's view of it. */
+ * session's or message's view of it (smtpd FILTER lines: the view only). */
 static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
 {
-    pt_record_emit_reject(c, l, ev);
+    if (ev->kind == PT_EV_REJECT)       /* a FILTER is no refusal: no record */
+        pt_record_emit_reject(c, l, ev);
     pt_slice action = action_of(ev);
     int smtpd = pt_slice_eq(ev->prog.daemon, "smtpd");
     pt_session *s = smtpd ? session_for(c, l, 1) : NULL;

@@ -435,6 +435,122 @@ START_TEST(capacity_counts_lingering)
 }
 END_TEST
 
+START_TEST(filter_discard_reconnect_and_tick)
+{
+    static const char *const lines[] = {
+        /* a FILTER action before the queue ID, then one after it */
+        "Nov  3 12:00:00 mx postfix/smtpd[5]: connect from a.example[192.0.2.1]",
+        "Nov  3 12:00:01 mx postfix/smtpd[5]: NOQUEUE: filter: RCPT from a.example[192.0.2.1]: <u@mx>: Recipient address triggers FILTER smtp-amavis:[127.0.0.1]:10024; from=<s@a.example> to=<u@mx> proto=ESMTP helo=<a.example>",
+        "Nov  3 12:00:01 mx postfix/smtpd[5]: F11111: client=a.example[192.0.2.1]",
+        "Nov  3 12:00:01 mx postfix/smtpd[5]: F11111: filter: RCPT from a.example[192.0.2.1]: <v@mx>: Recipient address triggers FILTER smtp-amavis:[127.0.0.1]:10024; from=<s@a.example> to=<v@mx> proto=ESMTP helo=<a.example>",
+        /* the same smtpd process connects again: the unfinished message was aborted */
+        "Nov  3 12:00:02 mx postfix/smtpd[5]: connect from b.example[192.0.2.2]",
+        "Nov  3 12:00:02 mx postfix/smtpd[5]: D22222: client=b.example[192.0.2.2]",
+        "Nov  3 12:00:02 mx postfix/cleanup[6]: D22222: message-id=<d@b>",
+        "Nov  3 12:00:02 mx postfix/cleanup[6]: D22222: discard: header Subject: spam from b.example[192.0.2.2]; from=<x@b.example> to=<u@mx> proto=ESMTP helo=<b.example>: drop it",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    memset(&c, 0, sizeof c);
+    pt_core *core = pt_core_new(&o, keep, &c);
+    pt_header_reader *r = pt_header_reader_new(2026);
+    pt_line l;
+    for (int i = 0; lines[i]; i++) {
+        ck_assert_int_eq(pt_header_read(r, lines[i], strlen(lines[i]), &l), PT_HEADER_OK);
+        pt_core_feed(core, &l);
+    }
+    /* the discarded message lingers: no record until the clock moves on */
+    int before = c.n;
+    pt_time t = l.time;
+    t.sec += 1;
+    pt_core_tick(core, &t);
+    ck_assert_int_eq(c.n, before);
+    t.sec += 2;
+    pt_core_tick(core, &t);                     /* past linger: emitted by the tick */
+    ck_assert_int_eq(before, 0);                /* a FILTER line is no reject record */
+    ck_assert_int_eq(c.n, 2);                   /* the aborted one lingered as well */
+    json_object *d = find(&c, "queue_id", "D22222");
+    ck_field(d, "end", "discarded");
+    ck_field(d, "status", "discarded");
+    ck_field(d, "complete", "true");
+    ck_field(d, "events.0.action", "discard");
+    ck_field(d, "from", "x@b.example");
+    json_object *f = find(&c, "queue_id", "F11111");
+    ck_field(f, "end", "aborted");
+    ck_field(f, "events.0.action", "filter");
+    ck_field(f, "events.1.action", "filter");
+    ck_field(f, "client.helo", "a.example");
+    t.sec += 7200;                              /* nothing is left for the idle timeout */
+    pt_core_tick(core, &t);
+    pt_stats st;
+    pt_core_stats(core, &st);
+    ck_assert_int_eq(st.cache_entries, 0);
+    ck_assert_int_eq(st.rec_aborted, 1);
+    ck_assert_int_eq(st.rec_discarded, 1);
+    ck_assert_int_eq(st.rec_reject, 0);
+    pt_core_free(core);
+    pt_header_reader_free(r);
+    release(&c);
+}
+END_TEST
+
+START_TEST(state_rejects_every_damage)
+{
+    /* any cut or changed byte of a state file loads nothing */
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    memset(&c, 0, sizeof c);
+    pt_core *core = pt_core_new(&o, keep, &c);
+    pt_header_reader *r = pt_header_reader_new(2026);
+    for (int i = 0; i < 6; i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, sent_lines[i], strlen(sent_lines[i]), &l), PT_HEADER_OK);
+        pt_core_feed(core, &l);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(pt_core_save(core, f), 0);
+    fclose(f);
+    for (size_t cut = 0; cut < len; cut += 7) {
+        pt_core *k = pt_core_new(&o, keep, &c);
+        FILE *g = fmemopen(buf, cut ? cut : 1, "r");
+        ck_assert_int_eq(pt_core_load(k, g), -1);
+        fclose(g);
+        pt_stats st;
+        pt_core_stats(k, &st);
+        ck_assert_int_eq(st.cache_entries, 0);
+        pt_core_free(k);
+    }
+    for (size_t pos = 0; pos + 1 < len; pos += 13) {
+        char saved = buf[pos];
+        buf[pos] = (char)(saved ^ 0x20);
+        pt_core *k = pt_core_new(&o, keep, &c);
+        FILE *g = fmemopen(buf, len, "r");
+        ck_assert_int_eq(pt_core_load(k, g), -1);
+        fclose(g);
+        pt_core_free(k);
+        buf[pos] = saved;
+    }
+    /* the intact file loads, and only into an empty core */
+    pt_core *k = pt_core_new(&o, keep, &c);
+    FILE *g = fmemopen(buf, len, "r");
+    ck_assert_int_eq(pt_core_load(k, g), 0);
+    fclose(g);
+    g = fmemopen(buf, len, "r");
+    ck_assert_int_eq(pt_core_load(k, g), -1);
+    fclose(g);
+    pt_core_free(k);
+    free(buf);
+    pt_core_free(core);
+    pt_header_reader_free(r);
+    release(&c);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -450,6 +566,8 @@ int main(void)
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, state_roundtrip);
     tcase_add_test(tc, capacity_counts_lingering);
+    tcase_add_test(tc, filter_discard_reconnect_and_tick);
+    tcase_add_test(tc, state_rejects_every_damage);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
