@@ -307,6 +307,30 @@ static void session_end(pt_core *c, pt_session *s)
     pt_session_free(s);
 }
 
+/* Count a line of the session that belongs to its next message (connect,
+ * TLS, NOQUEUE hold / discard / filter); keep its text for include-raw. */
+static void session_note_line(pt_core *c, pt_session *s, const pt_line *l)
+{
+    if (s->n_lines++ == 0)
+        s->first_time = l->time;
+    if (c->opt.include_raw && s->n_raw < PT_SESSION_RAW_MAX) {
+        char *r = pt_utf8_dup(&s->arena, l->raw);
+        if (r)
+            s->raw[s->n_raw++] = r;
+    }
+}
+
+/* Fold a session line that follows its message (disconnect, lost
+ * connection) into the session's current message, if it is still held. */
+static void session_fold_into_message(pt_core *c, pt_session *s, const pt_line *l)
+{
+    if (!s->queue_id)
+        return;
+    pt_entry *e = entry_find(c, l->host, pt_slice_cstr(s->queue_id));
+    if (e)
+        touch(c, e, l);
+}
+
 /* Copy an event's client facts into a session. */
 static void session_client(pt_session *s, const pt_event *ev)
 {
@@ -361,6 +385,14 @@ static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
     pt_entry *e = entry_for(c, l, ev->queue_id, START);
     if (!e)
         return;
+    if (s && s->n_lines && e->lines == 0) {    /* the session's lines come first */
+        e->first_seen = s->first_time;
+        e->lines = s->n_lines;
+        for (uint32_t i = 0; i < s->n_raw; i++)
+            pt_entry_add_raw(e, pt_slice_cstr(s->raw[i]));
+    }
+    if (s)
+        s->n_lines = s->n_raw = 0;
     touch(c, e, l);
     e->created = 1;
     e->origin = pt_entry_str(e, pt_slice_cstr(smtpd ? "smtpd" : "qmqpd"));
@@ -427,6 +459,8 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
         p->text = pt_utf8_dup(&s->arena, text_of(ev));
         if (!p->service || !p->action || !p->text)
             s->n_pending--;
+        else
+            session_note_line(c, s, l);
     }
 }
 
@@ -440,8 +474,10 @@ static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
             session_end(c, old);
         }
         pt_session *s = session_for(c, l, 1);
-        if (s)
+        if (s) {
             session_client(s, ev);
+            session_note_line(c, s, l);
+        }
         return;
     }
     pt_session *s = session_for(c, l, ev->kind == PT_EV_TLS);
@@ -454,8 +490,10 @@ static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
         pt_session_set(s, &s->client.tls_cipher, ev->tls_cipher);
         if (ev->tls_bits >= 0)
             s->client.tls_bits = ev->tls_bits;
+        session_note_line(c, s, l);
         return;
     }
+    session_fold_into_message(c, s, l);
     if (ev->disconnect_lost) {                   /* lost connection / timeout */
         if (!pt_slice_eq(ev->stage, "END-OF-MESSAGE") && !pt_slice_eq(ev->stage, "QUIT")
             && !pt_slice_eq(ev->stage, "RSET") && !pt_slice_eq(ev->stage, "CONNECT"))

@@ -87,6 +87,8 @@ typedef struct pt_entry {
     uint32_t n_raw, cap_raw;
 } pt_entry;
 
+#define PT_SESSION_RAW_MAX 8      /* session lines kept for include-raw */
+
 /* An smtpd process's session, keyed by host + pid. */
 typedef struct pt_session {
     pt_tnode node;
@@ -100,6 +102,10 @@ typedef struct pt_session {
     pt_mail_event pending[4];   /* hold/discard logged as NOQUEUE before client= */
     uint32_t n_pending;
     uint8_t lost;               /* lost connection / timeout mid-transaction */
+    uint32_t n_lines;           /* lines waiting for the next queue ID (connect, TLS ...) */
+    pt_time first_time;         /* time of the first of them */
+    char *raw[PT_SESSION_RAW_MAX];  /* their text, with include-raw */
+    uint32_t n_raw;
 } pt_session;
 
 /* A new entry for host + queue ID; NULL on no memory. */

@@ -285,6 +285,12 @@ static json_object *session_json(const pt_session *ss)
     put_int(o, "port", ss->client.port);
     put_int(o, "tls_bits", ss->client.tls_bits);
     put_int(o, "lost", ss->lost);
+    put_int(o, "n_lines", ss->n_lines);
+    json_object_object_add(o, "first_time", time_json(&ss->first_time));
+    json_object *raw = json_object_new_array();
+    for (uint32_t i = 0; i < ss->n_raw; i++)
+        json_object_array_add(raw, json_object_new_string(ss->raw[i]));
+    json_object_object_add(o, "raw", raw);
     json_object *ps = json_object_new_array();
     for (uint32_t i = 0; i < ss->n_pending; i++) {
         json_object *po = json_object_new_object();
@@ -319,6 +325,19 @@ static pt_session *session_from_json(json_object *o)
     ss->client.port = (int32_t)get_int(o, "port", -1);
     ss->client.tls_bits = (int32_t)get_int(o, "tls_bits", -1);
     ss->lost = (uint8_t)get_int(o, "lost", 0);
+    ss->n_lines = (uint32_t)get_int(o, "n_lines", 0);
+    json_object *ft, *raw = get_array(o, "raw");
+    if (!json_object_object_get_ex(o, "first_time", &ft) || time_read(ft, &ss->first_time)
+        || !raw || json_object_array_length(raw) > PT_SESSION_RAW_MAX)
+        goto bad;
+    for (size_t i = 0; i < json_object_array_length(raw); i++) {
+        json_object *r = json_object_array_get_idx(raw, i);
+        ss->raw[ss->n_raw] = pt_utf8_dup(&ss->arena, pt_slice_make(
+            json_object_get_string(r), (size_t)json_object_get_string_len(r)));
+        if (!ss->raw[ss->n_raw])
+            goto bad;
+        ss->n_raw++;
+    }
     for (size_t i = 0; i < json_object_array_length(ps); i++) {
         json_object *po = json_object_array_get_idx(ps, i), *v;
         pt_mail_event *p = &ss->pending[ss->n_pending];
