@@ -212,9 +212,36 @@ static void promote(pt_core *c, pt_entry *e)
     note_size(c);
 }
 
-/* How a line wants its entry: a line that can only start a message makes a
- * new one when the old one has finished (queue ID reuse). */
-typedef enum { ATTACH, START } want_mode;
+/* Put a lingering entry back among the open ones (its end was premature). */
+static void reopen(pt_core *c, pt_entry *e)
+{
+    e->state = PT_ENTRY_OPEN;
+    e->end = PT_END_NONE;
+    pt_dlist_del(&e->order);
+    pt_dlist_push(&c->open_lru, &e->order);
+    c->n_linger--;
+    c->n_open++;
+}
+
+/* How a line wants its entry: a line that can only start a message (smtpd
+ * client= or pickup; cleanup's message-id; qmgr's queue-active line) makes
+ * a new entry when the old one has finished (queue ID reuse): when it is
+ * newer than the old one's last line, or when the old one already has that
+ * very line (reuse within one timestamp, SCHEMA's "/2"). Otherwise the line
+ * merely arrived late (several workers, or one-second timestamps) and
+ * belongs to the finished entry. (qmgr logs queue-active once per attempt,
+ * so that line alone never proves reuse.) */
+typedef enum { ATTACH, START_CREATE, START_MSGID, START_ACTIVE } want_mode;
+
+/* Does finished entry e already have the start line mode names? */
+static int has_start_line(const pt_entry *e, want_mode mode)
+{
+    switch (mode) {
+    case START_CREATE: return e->created;
+    case START_MSGID: return e->message_id != NULL;
+    default: return 0;
+    }
+}
 
 /* The entry a line of host + qid folds into, made when needed. */
 static pt_entry *entry_for(pt_core *c, const pt_line *l, pt_slice qid, want_mode mode)
@@ -223,12 +250,15 @@ static pt_entry *entry_for(pt_core *c, const pt_line *l, pt_slice qid, want_mode
     pt_tnode *n = pt_table_find(&c->entries, h, l->host, qid);
     pt_entry *e = (pt_entry *)n;
     uint32_t seq = 1;
-    if (e && e->state == PT_ENTRY_LINGER && mode == START) {
+    if (e && e->state == PT_ENTRY_LINGER && mode != ATTACH
+        && (pt_time_cmp(&l->time, &e->last_seen) > 0 || has_start_line(e, mode))) {
         if (pt_time_usec(&e->first_seen) == pt_time_usec(&l->time))
             seq = e->reuse_seq + 1;
         emit_and_drop(c, e, (pt_end)e->end);
         e = NULL;
     }
+    if (e && e->state == PT_ENTRY_LINGER && e->end == PT_END_ABORTED)
+        reopen(c, e);       /* "aborted" was a guess from the session; the queue has it */
     if (e) {
         promote(c, e);
         return e;
@@ -382,7 +412,7 @@ static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
         session_message_gone(c, s, 0);
         s->lost = 0;
     }
-    pt_entry *e = entry_for(c, l, ev->queue_id, START);
+    pt_entry *e = entry_for(c, l, ev->queue_id, START_CREATE);
     if (!e)
         return;
     if (s && s->n_lines && e->lines == 0) {    /* the session's lines come first */
@@ -548,7 +578,9 @@ static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
 /* bounce: "QID: sender ... notification: NEWQID". */
 static void on_notification(pt_core *c, const pt_line *l, const pt_event *ev)
 {
-    pt_entry *p = entry_find(c, l->host, ev->queue_id);
+    /* the original may not be seen yet (lines out of order): a placeholder
+     * keeps the link until it is, and gives no record if it never is */
+    pt_entry *p = link_target(c, l->host, ev->queue_id);
     if (p) {
         touch(c, p, l);
         pt_entry_add_notification(p, ev->notification, ev->new_queue_id);
@@ -632,7 +664,7 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         }
         break;
     case PT_EV_PICKUP:
-        e = entry_for(c, l, ev->queue_id, START);
+        e = entry_for(c, l, ev->queue_id, START_CREATE);
         if (!e)
             break;
         touch(c, e, l);
@@ -646,7 +678,7 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
             pt_entry_set(e, &e->from, ev->from);
         break;
     case PT_EV_MESSAGE_ID:
-        e = entry_for(c, l, ev->queue_id, START);
+        e = entry_for(c, l, ev->queue_id, START_MSGID);
         if (!e)
             break;
         touch(c, e, l);
@@ -657,7 +689,7 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         on_cleanup_action(c, l, ev);
         break;
     case PT_EV_QMGR_FROM:
-        e = entry_for(c, l, ev->queue_id, START);
+        e = entry_for(c, l, ev->queue_id, START_ACTIVE);
         if (!e)
             break;
         touch(c, e, l);
