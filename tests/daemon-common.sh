@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/daemon-common.sh - helpers shared by the daemon tests (tests/rsyslog,
 # tests/syslog-ng), sourced by their lib.sh after say/fail and $W exist:
 # the real logs to replay, the command's records for the same lines, and a
