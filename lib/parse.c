@@ -1,10 +1,12 @@
 /*
  * parse.c - pt_parse: split the program name, dispatch on the daemon, and
  * fall back to the rules every daemon shares (warnings, delivery lines).
+ * Allocates nothing; every slice in the event points into the line.
  */
 #include <string.h>
 #include "parse_internal.h"
 
+/* Reset *ev: all zero, kind UNRECOGNISED, every numeric field -1 (absent). */
 static void event_reset(pt_event *ev)
 {
     memset(ev, 0, sizeof(*ev));
@@ -20,6 +22,7 @@ static void event_reset(pt_event *ev)
     ev->delays[0] = ev->delays[1] = ev->delays[2] = ev->delays[3] = -1;
 }
 
+/* Generic lines any daemon logs ("warning: ", "fatal: ", ...); KNOWN or UNRECOGNISED. */
 pt_ev_kind pt_parse_generic(pt_slice msg, pt_event *ev)
 {
     static const char *const prefixes[] = {
@@ -39,6 +42,7 @@ pt_ev_kind pt_parse_generic(pt_slice msg, pt_event *ev)
     return PT_EV_UNRECOGNISED;
 }
 
+/* 1 when daemon name d is in the NULL-terminated list. */
 static int daemon_in(pt_slice d, const char *const *list)
 {
     int i;
@@ -48,6 +52,7 @@ static int daemon_in(pt_slice d, const char *const *list)
     return 0;
 }
 
+/* 1 when daemon d names a delivery agent (smtp, lmtp, local, ...). */
 int pt_daemon_is_delivery(pt_slice d)
 {
     static const char *const list[] = {
@@ -57,6 +62,7 @@ int pt_daemon_is_delivery(pt_slice d)
     return daemon_in(d, list);
 }
 
+/* 1 when daemon d is one with nothing to correlate (anvil, master, ...). */
 int pt_daemon_is_other(pt_slice d)
 {
     static const char *const list[] = {
@@ -70,6 +76,7 @@ int pt_daemon_is_other(pt_slice d)
     return daemon_in(d, list);
 }
 
+/* Parse one line into *ev: split the program, dispatch on the daemon; returns ev->kind. */
 pt_ev_kind pt_parse(const pt_line *line, pt_event *ev)
 {
     pt_slice d, msg = line->msg;

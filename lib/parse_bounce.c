@@ -4,9 +4,11 @@
  *   QID: postmaster non-delivery notification: NEWQID   NOTIFICATION
  *   QID: sender delay notification: NEWQID              NOTIFICATION
  *   QID: sender delivery status notification: NEWQID    NOTIFICATION
+ * Allocates nothing; the event's slices point into the line.
  */
 #include "parse_internal.h"
 
+/* Parse a bounce "QID: sender|postmaster ... notification: NEWQID" line. */
 pt_ev_kind pt_parse_bounce(pt_slice msg, pt_event *ev)
 {
     static const struct {

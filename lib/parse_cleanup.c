@@ -10,10 +10,12 @@
  * envelope fields, stage and reject text are filled only when exactly one
  * reading of the line exists (header values are the sender's text and
  * may imitate the trailer).
+ * Allocates nothing; the event's slices point into the line.
  */
 #include <string.h>
 #include "parse_internal.h"
 
+/* 1 when a is an action cleanup logs (reject, warning, ..., milter-header-*). */
 static int cleanup_action(pt_slice a)
 {
     static const char *const list[] = {
@@ -28,6 +30,7 @@ static int cleanup_action(pt_slice a)
     return a.n > 14 && memcmp(a.p, "milter-header-", 14) == 0;
 }
 
+/* 1 when ch may appear in a cleanup action word ([a-z_-]). */
 static int action_char(unsigned char ch)
 {
     return (ch >= 'a' && ch <= 'z') || ch == '-' || ch == '_';
@@ -43,6 +46,7 @@ typedef struct reading {
     const char *from_at;        /* the " from " */
 } reading;
 
+/* Try " from " at f as client plus trailer; count readings, the first into *best. */
 static void try_from(const char *f, const char *e, int milter, int *count,
                      reading *best, int *budget)
 {
@@ -95,6 +99,7 @@ static void try_from(const char *f, const char *e, int milter, int *count,
     }
 }
 
+/* Parse a cleanup line: message-id=, resent-message-id= or a check action. */
 pt_ev_kind pt_parse_cleanup(pt_slice msg, pt_event *ev)
 {
     pu_cur c = pu_cur_of(msg);

@@ -6,6 +6,7 @@
  * deferrals). Addresses may lack angle brackets (local). The whole line
  * must parse; each possible end of an address is tried in turn and the
  * first reading whose remainder parses to the end of the line wins.
+ * Allocates nothing; the event's slices point into the line.
  */
 #include <string.h>
 #include "parse_internal.h"
@@ -16,6 +17,7 @@ typedef struct dl {
     double delay, delays[4];
 } dl;
 
+/* 1 when ch may appear in a field name or status word ([a-z_-]). */
 static int lower_word_char(unsigned char ch)
 {
     return (ch >= 'a' && ch <= 'z') || ch == '_' || ch == '-';
@@ -121,6 +123,7 @@ static int after_to(const char *p, const char *e, dl *out, int *budget)
     return tail_parse(p, e, out);
 }
 
+/* SMTP code at the start of r, or after " said: " / "refused to talk to me: "; -1. */
 static int32_t reply_code(pt_slice r)
 {
     const char *e = r.p + r.n, *q;
@@ -134,6 +137,7 @@ static int32_t reply_code(pt_slice r)
     return -1;
 }
 
+/* First valid queue ID right after an occurrence of lit in [p, e); empty if none. */
 static pt_slice qid_after(const char *p, const char *e, const char *lit)
 {
     pt_slice none = { NULL, 0 }, qid;
@@ -146,6 +150,7 @@ static pt_slice qid_after(const char *p, const char *e, const char *lit)
     return none;
 }
 
+/* Parse "to=<R>, ... status=S (REPLY)" at c into ev (kind DELIVERY); 1 on success. */
 int pt_parse_delivery_line(pt_slice qid, pu_cur c, pt_event *ev)
 {
     int bracket, budget = 64;
@@ -191,6 +196,7 @@ int pt_parse_delivery_line(pt_slice qid, pu_cur c, pt_event *ev)
     return 0;
 }
 
+/* Parse a "QID: to=..." status line; other lines are KNOWN for delivery agents only. */
 pt_ev_kind pt_parse_delivery(pt_slice msg, pt_event *ev)
 {
     pu_cur c = pu_cur_of(msg);

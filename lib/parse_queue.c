@@ -8,6 +8,7 @@
  *   pickup:    QID: uid=N from=<S>                               PICKUP
  *   postsuper: QID: removed | placed on hold | released from hold | requeued | expired
  *                                                                ADMIN
+ * Allocates nothing; the event's slices point into the line.
  */
 #include <string.h>
 #include "parse_internal.h"
@@ -45,6 +46,7 @@ static int qmgr_from(pu_cur c, pt_event *ev, pt_ev_kind *kind)
     return 0;
 }
 
+/* Parse a qmgr line: from=<S> (active / expired), removed, to= deferral, skipped. */
 pt_ev_kind pt_parse_qmgr(pt_slice msg, pt_event *ev)
 {
     pu_cur c = pu_cur_of(msg);
@@ -74,6 +76,7 @@ pt_ev_kind pt_parse_qmgr(pt_slice msg, pt_event *ev)
     return PT_EV_UNRECOGNISED;
 }
 
+/* Parse a pickup "QID: uid=N from=<S>" line (PICKUP). */
 pt_ev_kind pt_parse_pickup(pt_slice msg, pt_event *ev)
 {
     pu_cur c = pu_cur_of(msg);
@@ -90,6 +93,7 @@ pt_ev_kind pt_parse_pickup(pt_slice msg, pt_event *ev)
     return PT_EV_PICKUP;
 }
 
+/* Parse a postsuper line: per-message actions (ADMIN), expiry, summaries (KNOWN). */
 pt_ev_kind pt_parse_postsuper(pt_slice msg, pt_event *ev)
 {
     static const struct {

@@ -11,6 +11,7 @@
  *                                              REJECT / SMTPD_FILTER
  * Everything else they log is KNOWN; a line that starts like one of the
  * shapes above but does not parse to its end is UNRECOGNISED.
+ * Allocates nothing; the event's slices point into the line.
  */
 #include <string.h>
 #include "parse_internal.h"
@@ -46,6 +47,7 @@ static int smtpd_action(pt_slice a, int *filter)
     return 0;
 }
 
+/* 1 when ch may appear in an action or stage word ([A-Za-z0-9_-]). */
 static int stage_char(unsigned char ch)
 {
     return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '-'
@@ -154,6 +156,7 @@ static int client_fields(pu_cur c, pt_event *ev)
     return 1;
 }
 
+/* Parse "TRUST TLS connection established from CLIENT: PROTO with cipher C (N/". */
 static pt_ev_kind tls_line(pu_cur c, pt_event *ev)
 {
     static const char *const trust[] = {
@@ -200,6 +203,7 @@ static pt_ev_kind tls_line(pu_cur c, pt_event *ev)
     return PT_EV_TLS;
 }
 
+/* Parse an smtpd / qmqpd line: connect, disconnect, client=, TLS or action lines. */
 pt_ev_kind pt_parse_smtpd(pt_slice msg, pt_event *ev)
 {
     pu_cur c = pu_cur_of(msg);
@@ -256,6 +260,7 @@ pt_ev_kind pt_parse_smtpd(pt_slice msg, pt_event *ev)
     return PT_EV_KNOWN;
 }
 
+/* Parse a postscreen line: action lines (REJECT ...), everything else KNOWN. */
 pt_ev_kind pt_parse_postscreen(pt_slice msg, pt_event *ev)
 {
     pu_cur c = pu_cur_of(msg);

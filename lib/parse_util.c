@@ -1,16 +1,19 @@
 /*
  * parse_util.c - scanners shared by the daemon parsers (see parse_util.h).
  * Every function works on [p, e) and never reads outside it.
+ * Allocates nothing; returned slices and pointers point into the input.
  */
 #include <string.h>
 #include "parse_util.h"
 
+/* 1 when [p, e) starts with lit. */
 int pu_starts(const char *p, const char *e, const char *lit)
 {
     size_t n = strlen(lit);
     return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
 }
 
+/* Consume lit if the cursor starts with it; 1 on success. */
 int pu_lit(pu_cur *c, const char *lit)
 {
     size_t n = strlen(lit);
@@ -20,12 +23,14 @@ int pu_lit(pu_cur *c, const char *lit)
     return 1;
 }
 
+/* 1 when the cursor's rest equals lit exactly. */
 int pu_rest_is(const pu_cur *c, const char *lit)
 {
     size_t n = strlen(lit);
     return pu_left(c) == n && memcmp(c->p, lit, n) == 0;
 }
 
+/* First occurrence of byte ch in [p, e), or NULL. */
 const char *pu_findc(const char *p, const char *e, char ch)
 {
     if (p >= e)
@@ -33,6 +38,7 @@ const char *pu_findc(const char *p, const char *e, char ch)
     return memchr(p, ch, (size_t)(e - p));
 }
 
+/* First occurrence of lit in [p, e), or NULL (p for an empty lit). */
 const char *pu_find(const char *p, const char *e, const char *lit)
 {
     size_t n = strlen(lit);
@@ -49,22 +55,26 @@ const char *pu_find(const char *p, const char *e, const char *lit)
     return NULL;
 }
 
+/* 1 when slice s ends with lit. */
 int pu_ends(pt_slice s, const char *lit)
 {
     size_t n = strlen(lit);
     return s.p != NULL && s.n >= n && memcmp(s.p + s.n - n, lit, n) == 0;
 }
 
+/* 1 when ch is an ASCII digit. */
 static int is_digit(unsigned char ch)
 {
     return ch >= '0' && ch <= '9';
 }
 
+/* 1 when ch is an ASCII letter or digit. */
 static int is_alnum(unsigned char ch)
 {
     return is_digit(ch) || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
 }
 
+/* Unsigned decimal at the cursor (at least one digit, value <= max); 1 on success. */
 int pu_uint(pu_cur *c, int64_t max, int64_t *out)
 {
     const char *p = c->p;
@@ -83,6 +93,7 @@ int pu_uint(pu_cur *c, int64_t max, int64_t *out)
     return 1;
 }
 
+/* Decimal number "D[.D]" at the cursor (Postfix delays); 1 on success. */
 int pu_decimal(pu_cur *c, double *out)
 {
     const char *p = c->p;
@@ -118,6 +129,7 @@ int pu_decimal(pu_cur *c, double *out)
     return 1;
 }
 
+/* 1 when [p, p+n) is a queue ID: short (upper hex) or long (no vowels), 5..32 bytes. */
 int pu_qid_valid(const char *p, size_t n)
 {
     size_t i;
@@ -142,6 +154,7 @@ int pu_qid_valid(const char *p, size_t n)
     return hex || nov;
 }
 
+/* End of the run of ASCII letters and digits starting at p. */
 static const char *alnum_run(const char *p, const char *e)
 {
     while (p < e && is_alnum((unsigned char)*p))
@@ -149,6 +162,7 @@ static const char *alnum_run(const char *p, const char *e)
     return p;
 }
 
+/* A queue ID at the cursor (no ": " needed); consumes it; 1 on success. */
 int pu_qid_word(pu_cur *c, pt_slice *qid)
 {
     const char *q = alnum_run(c->p, c->e);
@@ -159,6 +173,7 @@ int pu_qid_word(pu_cur *c, pt_slice *qid)
     return 1;
 }
 
+/* "QID: " (1, *qid set) or "NOQUEUE: " (2) at the cursor, consumed; else 0. */
 int pu_qid_prefix(pu_cur *c, pt_slice *qid)
 {
     pu_cur t = *c;
@@ -201,16 +216,19 @@ static const char *addr_scan(const char *p, const char *e, char stop)
     return NULL;
 }
 
+/* The next '>' in [p, e) outside a quoted local part; NULL if none or a space first. */
 const char *pu_addr_gt(const char *p, const char *e)
 {
     return addr_scan(p, e, '>');
 }
 
+/* The next ',' in [p, e) outside quotes; NULL if none or a space first. */
 const char *pu_addr_comma(const char *p, const char *e)
 {
     return addr_scan(p, e, ',');
 }
 
+/* Consume up to 4 digits at the cursor; 1 when there were 1 to 3. */
 static int digits_1_3(pu_cur *c)
 {
     int n = 0;
@@ -221,6 +239,7 @@ static int digits_1_3(pu_cur *c)
     return n >= 1 && n <= 3;
 }
 
+/* An enhanced status code D.D{1,3}.D{1,3} (D in 2,4,5) at the cursor; 1 on success. */
 int pu_dsn(pu_cur *c, pt_slice *dsn)
 {
     pu_cur t = *c;
@@ -237,6 +256,7 @@ int pu_dsn(pu_cur *c, pt_slice *dsn)
     return 1;
 }
 
+/* A 3-digit SMTP code [2-5]DD at p followed by end, ' ' or '-'; the code or -1. */
 int32_t pu_smtp_code(const char *p, const char *e)
 {
     if (e - p < 3 || p[0] < '2' || p[0] > '5' || !is_digit((unsigned char)p[1])
@@ -247,6 +267,7 @@ int32_t pu_smtp_code(const char *p, const char *e)
     return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 }
 
+/* Split "554 5.7.1 text" into code (or -1), dsn (or absent) and reason. */
 void pu_split_reply(pt_slice text, int32_t *code, pt_slice *dsn,
                     pt_slice *reason)
 {
@@ -273,6 +294,7 @@ void pu_split_reply(pt_slice text, int32_t *code, pt_slice *dsn,
     *reason = pu_rest(&c);
 }
 
+/* Map a logged action word to SCHEMA.md's vocabulary; NULL if unknown. */
 const char *pu_action_name(pt_slice a)
 {
     static const char *const same[] = {
@@ -301,6 +323,7 @@ const char *pu_action_name(pt_slice a)
 
 #define PU_TRAILER_BUDGET 256
 
+/* Initialise a trailer context: separator, ": TEXT" tail allowed, step budget. */
 void pu_tctx_init(pu_tctx *t, int comma, int text_tail)
 {
     memset(t, 0, sizeof(*t));
@@ -309,6 +332,7 @@ void pu_tctx_init(pu_tctx *t, int comma, int text_tail)
     t->budget = PU_TRAILER_BUDGET;
 }
 
+/* Count one complete trailer reading; the first one is kept in t->best. */
 static void leaf(pu_tctx *t)
 {
     if (t->count == 0)
@@ -318,6 +342,7 @@ static void leaf(pu_tctx *t)
 
 static const pt_slice no_slice = { NULL, 0 };
 
+/* The slot in t->cur for trailer field i (0 from, 1 to, 2 proto, else helo). */
 static pt_slice *field_of(pu_tctx *t, int i)
 {
     switch (i) {
@@ -328,6 +353,7 @@ static pt_slice *field_of(pu_tctx *t, int i)
     }
 }
 
+/* Read trailer fields idx.. from [p, e) in every possible way, counting readings. */
 static void walk(pu_tctx *t, const char *p, const char *e, int idx, int first)
 {
     static const char *const names[4] = { "from=<", "to=<", "proto=", "helo=<" };
@@ -392,6 +418,7 @@ static void walk(pu_tctx *t, const char *p, const char *e, int idx, int first)
     *f = no_slice;
 }
 
+/* Count the readings of [p, e) as a trailer (p after the ';'); first into t->best. */
 void pu_trailer_walk(pu_tctx *t, const char *p, const char *e)
 {
     walk(t, p, e, 0, 1);
@@ -437,6 +464,7 @@ static const char *split_pass(pu_tctx *t, const char *p, const char *e,
     return found;
 }
 
+/* Find the ';' in [p, e) that starts the trailer; readings (0-2), *semi on 1. */
 int pu_trailer_split(pu_tctx *t, const char *p, const char *e,
                      const char **semi)
 {

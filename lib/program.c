@@ -1,11 +1,13 @@
 /*
  * program.c - program names ("postfix-out/amavis/smtp") and client
  * addresses ("name[ip]:port") as Postfix writes them.
+ * Allocates nothing; the filled slices point into the input (the line).
  */
 #include <string.h>
 #include "postfix-trace/event.h"
 #include "parse_util.h"
 
+/* Split a program name ("postfix/submission/smtpd") into *out; 1 if Postfix. */
 int pt_program_split(pt_slice program, pt_program *out)
 {
     const char *p = program.p, *e, *first, *last;
@@ -31,6 +33,7 @@ int pt_program_split(pt_slice program, pt_program *out)
     return 1;
 }
 
+/* 1 when ch may appear between a client's brackets (IPv4, IPv6, scope, name). */
 static int ip_char(unsigned char ch)
 {
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z')
@@ -38,6 +41,7 @@ static int ip_char(unsigned char ch)
            || ch == '_' || ch == '-';
 }
 
+/* Parse "NAME[IP]:PORT" at s into *c; bytes consumed, 0 if none. */
 size_t pt_parse_client(pt_slice s, pt_client *c)
 {
     static const pt_slice none = { NULL, 0 };
