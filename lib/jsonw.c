@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes a JSON string must escape: '"', '\\' and control characters. */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1
+};
+
 /* Make room for n more bytes; 0 on success. */
 static int reserve(pt_jw *w, size_t n)
 {
@@ -52,7 +59,7 @@ static void put_escaped(pt_jw *w, const char *s, size_t n)
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!needs_escape[c])
             continue;
         put(w, s + start, i - start);
         start = i + 1;
@@ -134,11 +141,27 @@ void pt_jw_arr_end(pt_jw *w)
     putc1(w, ']');
 }
 
-/* A string value. */
+/* A string value (NUL-terminated): one pass that finds the end and the
+ * bytes to escape; runs without escapes are copied whole. */
 void pt_jw_str(pt_jw *w, const char *k, const char *s)
 {
-    if (s)
-        pt_jw_strn(w, k, s, strlen(s));
+    if (!s)
+        return;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && !needs_escape[*p])
+        p++;
+    if (*p == '\0') {                  /* the common case: nothing to escape */
+        size_t n = (size_t)(p - (const unsigned char *)s);
+        key(w, k);
+        if (reserve(w, n + 2))
+            return;
+        w->buf[w->len++] = '"';
+        memcpy(w->buf + w->len, s, n);
+        w->len += n;
+        w->buf[w->len++] = '"';
+        return;
+    }
+    pt_jw_strn(w, k, s, strlen(s));
 }
 
 /* A string value of n bytes. */
