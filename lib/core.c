@@ -753,6 +753,11 @@ void pt_core_feed(pt_core *c, const pt_line *l)
         return;
     }
     advance(c, &l->time);
+    int64_t lu = pt_time_usec(&l->time);
+    if (!c->have_line || lu > c->latest_line_usec) {
+        c->latest_line_usec = lu;
+        c->have_line = 1;
+    }
     pt_event ev;
     pt_ev_kind k = pt_parse(l, &ev);
     if (k == PT_EV_NOT_POSTFIX)
@@ -777,6 +782,16 @@ void pt_core_count_malformed(pt_core *c)
 void pt_core_tick(pt_core *c, const pt_time *now)
 {
     advance(c, now);
+}
+
+/* Advance the clock by how long the input has been quiet. */
+void pt_core_tick_quiet(pt_core *c, int64_t quiet_usec)
+{
+    if (!c->have_line || quiet_usec <= 0)
+        return;
+    int64_t u = c->latest_line_usec + quiet_usec;
+    pt_time t = { .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
+    advance(c, &t);
 }
 
 /* Emit everything still held, lingering first, then open (end shutdown). */

@@ -24,6 +24,8 @@ struct pt_core {
     uint64_t n_open, n_linger, n_placeholder;
     int64_t clock_usec;         /* the log's clock */
     int have_clock;
+    int64_t latest_line_usec;   /* latest line time fed (the base of quiet ticks) */
+    int have_line;
     pt_stats st;
     pt_jw jw;                   /* record text being built */
 };

@@ -69,6 +69,13 @@ void pt_core_count_malformed(pt_core *c);
 /* Advance the log's clock to now (if later) and emit what is due. */
 void pt_core_tick(pt_core *c, const pt_time *now);
 
+/* The input has been quiet for quiet_usec (by the caller's monotonic
+ * clock) since the last line: move the log's clock to the latest line time
+ * plus quiet_usec and emit what is due. Nothing happens before a line was
+ * fed. The daemons call this from their timer so linger and idle timeouts
+ * run while no lines arrive, also when an old log is being replayed. */
+void pt_core_tick_quiet(pt_core *c, int64_t quiet_usec);
+
 /* Emit every open and lingering entry now, with end "shutdown". */
 void pt_core_flush(pt_core *c);
 

@@ -125,9 +125,7 @@ typedef struct _instanceData {
     char *wbuf;                 /* records + '\n' not yet written */
     size_t wbuf_size, wbuf_len;
     size_t wbuf_recs;           /* records in wbuf */
-    pt_time last_time;          /* latest line time fed (log's clock base) */
-    int64_t last_mono_us;       /* CLOCK_MONOTONIC when the last line was fed */
-    int have_last;
+    int64_t last_mono_us;       /* CLOCK_MONOTONIC when the last line was fed, 0: none */
     uint64_t write_errors;
     int activated;
 
@@ -451,15 +449,11 @@ monoUsec(void)
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Feed one line to the core and remember the log's clock base; mut held. */
+/* Feed one line to the core and note when (for quiet ticks); mut held. */
 static void
 feedLine(instanceData *pData, const pt_line *l, int64_t now_us)
 {
     pt_core_feed(pData->core, l);
-    if(!pData->have_last || pt_time_cmp(&l->time, &pData->last_time) > 0) {
-        pData->last_time = l->time;
-        pData->have_last = 1;
-    }
     pData->last_mono_us = now_us ? now_us : monoUsec();
 }
 
@@ -591,14 +585,10 @@ tickThread(void *arg)
             continue;
         pendDrain(pData, 0, monoUsec());
         flushFile(pData);
-        if(pData->ring_n == 0 && pData->have_last) {
+        if(pData->ring_n == 0 && pData->last_mono_us != 0) {
             int64_t el = monoUsec() - pData->last_mono_us;
             if(el >= 1000000) {     /* quiet for a second: move the log's clock */
-                pt_time now = pData->last_time;
-                int64_t us = pt_time_usec(&now) + el;
-                now.sec = us / 1000000;
-                now.usec = (int32_t)(us % 1000000);
-                pt_core_tick(pData->core, &now);
+                pt_core_tick_quiet(pData->core, el);
                 flushFile(pData);
             }
         }

@@ -60,9 +60,7 @@ typedef struct PtShared {
     PtRecord *head, *tail;      /* records not yet forwarded */
     guint64 n_pending;
     gboolean discard;           /* sink drops records (no pipe to forward to) */
-    pt_time last_time;          /* latest line time fed: the log's clock base */
-    gint64 last_mono_us;        /* monotonic time of the last line */
-    gboolean have_last;
+    gint64 last_mono_us;        /* monotonic time of the last line, 0: none yet */
     guint64 forwarded;          /* records forwarded down the log path */
     guint64 dropped;            /* records dropped (shutdown without a path) */
 } PtShared;
@@ -457,10 +455,6 @@ pt_sng_process(LogParser *s, LogMessage **pmsg, const LogPathOptions *path_optio
         else
             pt_core_feed(sh->core, &l);
     }
-    if (!sh->have_last || pt_time_cmp(&l.time, &sh->last_time) > 0) {
-        sh->last_time = l.time;
-        sh->have_last = TRUE;
-    }
     sh->last_mono_us = mono_usec();
     produced = sh->n_pending > before ? sh->n_pending - before : 0;
     list = (produced || sh->n_pending) ? take_records(sh, produced + PT_SNG_EXTRA_PER_MESSAGE) : NULL;
@@ -521,15 +515,10 @@ stats_unregister(PtSngParser *self)
 static PtRecord *
 tick_locked(PtSngParser *self, PtShared *sh, guint64 max, pt_stats *st)
 {
-    if (sh->core && sh->have_last) {
+    if (sh->core && sh->last_mono_us != 0) {
         gint64 el = mono_usec() - sh->last_mono_us;
-        if (el >= 1000000) {
-            pt_time now = sh->last_time;
-            int64_t us = pt_time_usec(&now) + el;
-            now.sec = us / 1000000;
-            now.usec = (int32_t) (us % 1000000);
-            pt_core_tick(sh->core, &now);
-        }
+        if (el >= 1000000)              /* quiet for a second: move the log's clock */
+            pt_core_tick_quiet(sh->core, el);
     }
     if (sh->core)
         pt_core_stats(sh->core, st);

@@ -482,8 +482,7 @@ START_TEST(filter_discard_reconnect_and_tick)
     ck_field(f, "events.0.action", "filter");
     ck_field(f, "events.1.action", "filter");
     ck_field(f, "client.helo", "a.example");
-    t.sec += 7200;                              /* nothing is left for the idle timeout */
-    pt_core_tick(core, &t);
+    pt_core_tick_quiet(core, 7200 * 1000000LL);  /* quiet: nothing left for the idle timeout */
     pt_stats st;
     pt_core_stats(core, &st);
     ck_assert_int_eq(st.cache_entries, 0);
@@ -551,6 +550,47 @@ START_TEST(state_rejects_every_damage)
 }
 END_TEST
 
+START_TEST(quiet_tick_moves_the_log_clock)
+{
+    /* an old log replayed: the quiet tick counts from the latest line time,
+     * not from the wall clock, so an open mail times out only after the
+     * idle timeout has passed in quiet time */
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix/pickup[1]: ABCDE1: uid=0 from=<a>",
+        "Nov  3 12:00:05 mx postfix/pickup[1]: BCDEF2: uid=0 from=<b>",
+        "Nov  3 12:00:05 mx postfix/qmgr[2]: BCDEF2: removed",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.idle_timeout = 60;
+    collected c;
+    memset(&c, 0, sizeof c);
+    pt_core *core = pt_core_new(&o, keep, &c);
+    pt_core_tick_quiet(core, 1000000000);      /* before any line: nothing */
+    pt_header_reader *r = pt_header_reader_new(2026);
+    for (int i = 0; lines[i]; i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, lines[i], strlen(lines[i]), &l), PT_HEADER_OK);
+        pt_core_feed(core, &l);
+    }
+    ck_assert_int_eq(c.n, 0);
+    pt_core_tick_quiet(core, 1500000);          /* 1.5 s: the linger of 2 s not over */
+    ck_assert_int_eq(c.n, 0);
+    pt_core_tick_quiet(core, 2000000);          /* 2 s after the latest line */
+    ck_assert_int_eq(c.n, 1);
+    ck_field(c.recs[0], "queue_id", "BCDEF2");
+    pt_core_tick_quiet(core, 54000000);         /* 59 s after ABCDE1's line: still open */
+    ck_assert_int_eq(c.n, 1);
+    pt_core_tick_quiet(core, 55000000);         /* 60 s */
+    ck_assert_int_eq(c.n, 2);
+    ck_field(c.recs[1], "end", "timeout");
+    pt_core_free(core);
+    pt_header_reader_free(r);
+    release(&c);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -568,6 +608,7 @@ int main(void)
     tcase_add_test(tc, capacity_counts_lingering);
     tcase_add_test(tc, filter_discard_reconnect_and_tick);
     tcase_add_test(tc, state_rejects_every_damage);
+    tcase_add_test(tc, quiet_tick_moves_the_log_clock);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
