@@ -371,7 +371,6 @@ static void session_client(pt_session *s, const pt_event *ev)
 static void entry_client(pt_entry *e, const pt_event *ev)
 {
     pt_client_info_update(&e->arena, &e->client, ev);
-    e->has_client = 1;
 }
 
 /* The schema action of an event (the parser's normalised name if any). */

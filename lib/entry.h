@@ -70,7 +70,7 @@ typedef struct pt_entry {
     uint32_t lines;
     uint8_t state, end;
     uint8_t created, expired, discard_pending, cleanup_seen, qmgr_seen;
-    uint8_t progress_emitted, has_client, has_pickup;
+    uint8_t progress_emitted, has_pickup;
     char *instance, *origin, *origin_program;
     pt_client_info client;
     int32_t pickup_uid;

@@ -121,7 +121,7 @@ static json_object *entry_json(const pt_entry *e)
     put_int(o, "end", e->end);
     put_int(o, "flags", e->created | e->expired << 1 | e->discard_pending << 2
             | e->cleanup_seen << 3 | e->qmgr_seen << 4 | e->progress_emitted << 5
-            | e->has_client << 6 | e->has_pickup << 7);
+            | e->has_pickup << 7);
     put_int(o, "touched", e->touched_usec);
     put_int(o, "ended", e->ended_usec);
     put_int(o, "reuse_seq", e->reuse_seq);
@@ -208,7 +208,7 @@ static pt_entry *entry_from_json(json_object *o)
     int64_t fl = get_int(o, "flags", 0);
     e->created = fl & 1; e->expired = fl >> 1 & 1; e->discard_pending = fl >> 2 & 1;
     e->cleanup_seen = fl >> 3 & 1; e->qmgr_seen = fl >> 4 & 1;
-    e->progress_emitted = fl >> 5 & 1; e->has_client = fl >> 6 & 1; e->has_pickup = fl >> 7 & 1;
+    e->progress_emitted = fl >> 5 & 1; e->has_pickup = fl >> 7 & 1;
     e->touched_usec = get_int(o, "touched", 0);
     e->ended_usec = get_int(o, "ended", 0);
     e->reuse_seq = (uint32_t)get_int(o, "reuse_seq", 1);
