@@ -52,6 +52,20 @@ static void run(const pt_core_options *o, const char *const *lines, collected *o
     pt_header_reader_free(r);
 }
 
+/* Feed lines[from] up to (not including) lines[to] or the NULL end, each
+ * with a valid header; returns the time of the last line fed. */
+static pt_time feed(pt_core *c, pt_header_reader *r, const char *const *lines, int from, int to)
+{
+    pt_time last = { 0 };
+    for (int i = from; lines[i] && (to < 0 || i < to); i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, lines[i], strlen(lines[i]), &l), PT_HEADER_OK);
+        pt_core_feed(c, &l);
+        last = l.time;
+    }
+    return last;
+}
+
 /* Free collected records. */
 static void release(collected *c)
 {
@@ -357,14 +371,9 @@ START_TEST(state_roundtrip)
     close(fd);
     pt_header_reader *r = pt_header_reader_new(2026);
     pt_core *c = pt_core_new(&o, keep, &split);
-    int half = 7, i;
-    for (i = 0; i < half; i++) {
-        pt_line l;
-        ck_assert_int_eq(pt_header_read(r, sent_lines[i], strlen(sent_lines[i]), &l), PT_HEADER_OK);
-        pt_core_feed(c, &l);
-    }
+    feed(c, r, sent_lines, 0, 7);
     ck_assert_int_eq(pt_core_save_file(c, path), 0);
-    /* the stopped daemon's core is freed without flushing into the sink */
+    /* a daemon restarting: a new core loads the state and takes the rest */
     collected dropped;
     memset(&dropped, 0, sizeof dropped);
     pt_core *c2 = pt_core_new(&o, keep, &split);
@@ -372,11 +381,7 @@ START_TEST(state_roundtrip)
     pt_stats st;
     pt_core_stats(c2, &st);
     ck_assert_int_eq(st.cache_entries, 1);
-    for (; sent_lines[i]; i++) {
-        pt_line l;
-        ck_assert_int_eq(pt_header_read(r, sent_lines[i], strlen(sent_lines[i]), &l), PT_HEADER_OK);
-        pt_core_feed(c2, &l);
-    }
+    feed(c2, r, sent_lines, 7, -1);
     pt_core_free(c2);
     ck_assert_int_eq(split.n, whole.n);
     for (int k = 0; k < whole.n; k++)
@@ -456,14 +461,10 @@ START_TEST(filter_discard_reconnect_and_tick)
     memset(&c, 0, sizeof c);
     pt_core *core = pt_core_new(&o, keep, &c);
     pt_header_reader *r = pt_header_reader_new(2026);
-    pt_line l;
-    for (int i = 0; lines[i]; i++) {
-        ck_assert_int_eq(pt_header_read(r, lines[i], strlen(lines[i]), &l), PT_HEADER_OK);
-        pt_core_feed(core, &l);
-    }
+    pt_time last = feed(core, r, lines, 0, -1);
     /* the discarded message lingers: no record until the clock moves on */
     int before = c.n;
-    pt_time t = l.time;
+    pt_time t = last;
     t.sec += 1;
     pt_core_tick(core, &t);
     ck_assert_int_eq(c.n, before);
@@ -504,11 +505,7 @@ START_TEST(state_rejects_every_damage)
     memset(&c, 0, sizeof c);
     pt_core *core = pt_core_new(&o, keep, &c);
     pt_header_reader *r = pt_header_reader_new(2026);
-    for (int i = 0; i < 6; i++) {
-        pt_line l;
-        ck_assert_int_eq(pt_header_read(r, sent_lines[i], strlen(sent_lines[i]), &l), PT_HEADER_OK);
-        pt_core_feed(core, &l);
-    }
+    feed(core, r, sent_lines, 0, 6);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -569,11 +566,7 @@ START_TEST(quiet_tick_moves_the_log_clock)
     pt_core *core = pt_core_new(&o, keep, &c);
     pt_core_tick_quiet(core, 1000000000);      /* before any line: nothing */
     pt_header_reader *r = pt_header_reader_new(2026);
-    for (int i = 0; lines[i]; i++) {
-        pt_line l;
-        ck_assert_int_eq(pt_header_read(r, lines[i], strlen(lines[i]), &l), PT_HEADER_OK);
-        pt_core_feed(core, &l);
-    }
+    feed(core, r, lines, 0, -1);
     ck_assert_int_eq(c.n, 0);
     pt_core_tick_quiet(core, 1500000);          /* 1.5 s: the linger of 2 s not over */
     ck_assert_int_eq(c.n, 0);
