@@ -25,12 +25,18 @@ void pt_core_options_default(pt_core_options *o)
     o->max_entries = 100000;
     o->idle_timeout = 7200;
     o->linger = 2;
+    o->max_recipients = 10000;
+    o->max_events = 1000;
+    o->max_raw_lines = 1000;
+    o->max_text = 4096;
 }
 
 /* Make a core. */
 pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
 {
-    if (!o || o->max_entries == 0 || o->idle_timeout < 0 || o->linger < 0 || !sink)
+    if (!o || o->max_entries == 0 || o->idle_timeout < 0 || o->linger < 0 || !sink
+        || o->max_recipients == 0 || o->max_events == 0 || o->max_raw_lines == 0
+        || o->max_text < 64)
         return NULL;
     pt_core *c = calloc(1, sizeof *c);
     if (!c)
@@ -61,12 +67,11 @@ static pt_session *session_of(pt_dlink *l)
     return (pt_session *)((char *)l - offsetof(pt_session, order));
 }
 
-/* Update the cache-size counters after a change. */
+/* Update the cache-size counter after a change (the high-water mark is
+ * taken between steps, once the bound holds again). */
 static void note_size(pt_core *c)
 {
     c->st.cache_entries = c->n_open + c->n_linger;
-    if (c->st.cache_entries > c->st.cache_high_water)
-        c->st.cache_high_water = c->st.cache_entries;
 }
 
 /* Unlink an entry from table and list, and free it. */
@@ -159,33 +164,55 @@ static void advance(pt_core *c, const pt_time *t)
     expire(c);
 }
 
-/* Make room for one more entry, so open + lingering + placeholder entries
- * stay within max_entries: finished records are emitted early first (they
- * only lose their wait for late links), then the least recently updated
- * open entry is evicted (placeholders are dropped silently). */
-static void make_room(pt_core *c)
+/* Drop the least recently updated session (capacity). */
+static void evict_session(pt_core *c)
 {
-    while (c->n_open + c->n_linger + c->n_placeholder >= c->opt.max_entries) {
+    pt_session *s = session_of(c->session_lru.next);
+    pt_table_remove(&c->sessions, &s->node);
+    pt_dlist_del(&s->order);
+    pt_session_free(s);
+    c->st.sessions_evicted++;
+}
+
+/* Keep open + lingering + placeholder entries and smtpd sessions within
+ * max_entries. Runs only between steps (after a whole line was folded in),
+ * never while a handler holds an entry or session pointer, so nothing a
+ * step uses can be freed under it. Finished records are emitted early
+ * first (they only lose their wait for late links); then the oldest of the
+ * least recently updated open entry and the least recently updated session
+ * goes (entries end as "evicted", placeholders and sessions are dropped). */
+void pt_core_enforce_bound(pt_core *c)
+{
+    while (c->n_open + c->n_linger + c->n_placeholder + c->sessions.count
+           > c->opt.max_entries) {
         if (!pt_dlist_empty(&c->linger)) {
             pt_entry *e = entry_of(c->linger.next);
             emit_and_drop(c, e, (pt_end)e->end);
             continue;
         }
-        if (pt_dlist_empty(&c->open_lru))
+        int have_e = !pt_dlist_empty(&c->open_lru);
+        int have_s = !pt_dlist_empty(&c->session_lru);
+        if (have_s && (!have_e || session_of(c->session_lru.next)->touched_usec
+                                  < entry_of(c->open_lru.next)->touched_usec)) {
+            evict_session(c);
+            continue;
+        }
+        if (!have_e)
             break;
         pt_entry *e = entry_of(c->open_lru.next);
         if (e->state == PT_ENTRY_OPEN)
             c->st.evictions++;
         emit_and_drop(c, e, PT_END_EVICTED);
     }
+    if (c->st.cache_entries > c->st.cache_high_water)
+        c->st.cache_high_water = c->st.cache_entries;
 }
 
 /* Insert a new entry (open or placeholder) for host + qid. */
 static pt_entry *insert_entry(pt_core *c, pt_slice host, pt_slice qid,
                               uint64_t h, int placeholder)
 {
-    make_room(c);
-    pt_entry *e = pt_entry_new(host, qid);
+    pt_entry *e = pt_entry_new(host, qid, &c->opt);
     if (!e)
         return NULL;
     e->node.hash = h;
@@ -322,6 +349,7 @@ static pt_session *session_for(pt_core *c, const pt_line *l, int make)
         pt_dlist_push(&c->session_lru, &s->order);
     }
     if (s) {
+        pt_session_maybe_compact(s);
         s->touched_usec = c->clock_usec;
         pt_dlist_del(&s->order);
         pt_dlist_push(&c->session_lru, &s->order);
@@ -541,21 +569,31 @@ static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
         return;
     touch(c, e, l);
     pt_rcpt *r = pt_entry_rcpt(e, ev->to, ev->orig_to);
-    if (!r)
-        return;
-    pt_entry_set(e, &r->status, ev->status);
-    r->dsn = pt_entry_str(e, ev->dsn);
-    pt_entry_set(e, &r->service, ev->prog.daemon);
-    if (!pt_slice_empty(ev->prog.transport))
-        pt_entry_set(e, &r->transport, ev->prog.transport);
-    r->relay = pt_entry_str(e, ev->relay);
-    r->reply = pt_entry_str(e, ev->reply);
-    r->queued_as = pt_entry_str(e, ev->queued_as);
-    r->smtp_code = ev->smtp_code;
-    r->delay = ev->delay;
-    memcpy(r->delays, ev->delays, sizeof r->delays);
-    r->time = l->time;
-    r->attempts++;
+    if (r) {
+        pt_entry_set(e, &r->status, ev->status);
+        pt_entry_set(e, &r->dsn, ev->dsn);
+        pt_entry_set(e, &r->service, ev->prog.daemon);
+        if (!pt_slice_empty(ev->prog.transport))
+            pt_entry_set(e, &r->transport, ev->prog.transport);
+        pt_entry_set(e, &r->relay, ev->relay);
+        pt_entry_set(e, &r->reply, ev->reply);
+        pt_entry_set(e, &r->queued_as, ev->queued_as);
+        if (!ev->dsn.p)
+            r->dsn = NULL;
+        if (!ev->relay.p)
+            r->relay = NULL;
+        if (!ev->reply.p)
+            r->reply = NULL;
+        if (!ev->queued_as.p)
+            r->queued_as = NULL;
+        r->smtp_code = ev->smtp_code;
+        r->delay = ev->delay;
+        memcpy(r->delays, ev->delays, sizeof r->delays);
+        r->time = l->time;
+        r->attempts++;
+    } else {
+        pt_entry_rcpt_overflow(e, ev->to, ev->orig_to, ev->status);
+    }
     pt_slice child = pt_slice_empty(ev->queued_as) ? ev->forwarded_as : ev->queued_as;
     if (!pt_slice_empty(child) && !pt_slice_eq(child, "")) {
         pt_entry *k = link_target(c, l->host, child);
@@ -768,6 +806,7 @@ void pt_core_feed(pt_core *c, const pt_line *l)
     }
     c->st.lines_parsed++;
     dispatch(c, l, &ev);
+    pt_core_enforce_bound(c);
 }
 
 /* Count a malformed line. */
@@ -820,4 +859,5 @@ void pt_core_free(pt_core *c)
 void pt_core_stats(const pt_core *c, pt_stats *s)
 {
     *s = c->st;
+    s->sessions = c->sessions.count;
 }

@@ -30,6 +30,10 @@ struct pt_core {
     pt_jw jw;                   /* record text being built */
 };
 
+/* Emit / drop the oldest entries and sessions until the cache holds at
+ * most max_entries; only between steps (core.c). */
+void pt_core_enforce_bound(pt_core *c);
+
 /* Build and emit the record of entry e (kind "message" or "progress"). */
 void pt_record_emit_message(pt_core *c, pt_entry *e, int progress);
 

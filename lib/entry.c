@@ -91,6 +91,36 @@ char *pt_utf8_dup(pt_arena *a, pt_slice s)
     return out;
 }
 
+/* Cut stored string str (length n) to at most max bytes at a UTF-8
+ * boundary; returns 1 when it was cut. */
+static int cut_utf8(char *str, size_t n, size_t max)
+{
+    if (n <= max)
+        return 0;
+    size_t i = max;
+    while (i > 0 && ((unsigned char)str[i] & 0xC0) == 0x80)
+        i--;
+    str[i] = '\0';
+    return 1;
+}
+
+/* FNV-1a over the sanitised form of v (invalid bytes count as U+FFFD), so
+ * raw bytes and their stored copy hash alike. */
+static uint64_t sanitised_hash(uint64_t h, pt_slice v)
+{
+    const unsigned char *p = (const unsigned char *)v.p;
+    size_t i = 0;
+    while (i < v.n) {
+        size_t l = (p[i] >= 0x01 && p[i] < 0x80) ? 1 : utf8_seq(p + i, v.n - i);
+        const unsigned char *q = l ? p + i : (const unsigned char *)"\xEF\xBF\xBD";
+        size_t m = l ? l : 3;
+        for (size_t k = 0; k < m; k++)
+            h = (h ^ q[k]) * 1099511628211ULL;
+        i += l ? l : 1;
+    }
+    return h;
+}
+
 /* Does stored (sanitised) string s equal raw bytes v once v is sanitised? */
 int pt_utf8_same(const char *s, pt_slice v)
 {
@@ -123,12 +153,35 @@ static void arena_set(pt_arena *a, char **dst, pt_slice v)
     *dst = pt_utf8_dup(a, v);
 }
 
+/* Status codes for overflow recipients, in pt_status_code order. */
+static const char *const status_names[] = {
+    "", "sent", "deferred", "bounced", "expired", "deliverable", "undeliverable", ""
+};
+
+/* Code of a status name. */
+pt_status_code pt_status_code_of(const char *s)
+{
+    if (!s)
+        return PT_ST_NONE;
+    for (int i = PT_ST_SENT; i < PT_ST_OTHER; i++)
+        if (strcmp(s, status_names[i]) == 0)
+            return (pt_status_code)i;
+    return PT_ST_OTHER;
+}
+
+/* Name of a status code. */
+const char *pt_status_name(pt_status_code c)
+{
+    return (unsigned)c < sizeof status_names / sizeof status_names[0] ? status_names[c] : "";
+}
+
 /* Make an entry for host + queue ID. */
-pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id)
+pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id, const pt_core_options *opt)
 {
     pt_entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
+    e->opt = opt;
     e->host = pt_utf8_dup(&e->arena, host);
     e->queue_id = pt_utf8_dup(&e->arena, queue_id);
     if (!e->host || !e->queue_id) {
@@ -155,6 +208,8 @@ void pt_entry_free(pt_entry *e)
     if (!e)
         return;
     free(e->rcpts);
+    free(e->rcpt_index);
+    free(e->overflow);
     free(e->events);
     free(e->notes);
     free(e->raw);
@@ -166,20 +221,85 @@ void pt_entry_free(pt_entry *e)
 size_t pt_entry_bytes(const pt_entry *e)
 {
     return sizeof *e + e->arena.total + e->cap_rcpts * sizeof *e->rcpts
+        + (e->rcpt_index ? (e->rcpt_index_mask + 1) * sizeof *e->rcpt_index : 0)
+        + (e->overflow ? (e->overflow_mask + 1) * sizeof *e->overflow : 0)
         + e->cap_events * sizeof *e->events + e->cap_notes * sizeof *e->notes
         + e->cap_raw * sizeof *e->raw;
 }
 
-/* Sanitised copy of s in the entry's arena. */
+/* Does the record need a `truncated` object? */
+int pt_entry_truncated(const pt_entry *e)
+{
+    const pt_truncated *t = &e->trunc;
+    return t->recipients || t->events || t->notifications || t->raw || t->text;
+}
+
+/* Copy *f into arena a (when set). */
+static void move_str(pt_arena *a, char **f)
+{
+    if (*f)
+        *f = pt_arena_strdup(a, pt_slice_cstr(*f));
+}
+
+/* Copy every live string of e into a fresh arena and free the old one. */
+static void entry_compact(pt_entry *e)
+{
+    pt_arena a = { 0 };
+    char **top[] = {
+        &e->host, &e->queue_id, &e->instance, &e->origin, &e->origin_program,
+        &e->client.name, &e->client.ip, &e->client.helo, &e->client.sasl_method,
+        &e->client.sasl_username, &e->client.tls_trust, &e->client.tls_protocol,
+        &e->client.tls_cipher, &e->pickup_from, &e->message_id, &e->from,
+        &e->bounce_id, &e->parent_id
+    };
+    for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
+        move_str(&a, top[i]);
+    for (uint32_t i = 0; i < e->n_rcpts; i++) {
+        pt_rcpt *r = &e->rcpts[i];
+        char **f[] = { &r->to, &r->orig_to, &r->status, &r->dsn, &r->service,
+                       &r->transport, &r->relay, &r->reply, &r->queued_as };
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
+            move_str(&a, f[k]);
+    }
+    for (uint32_t i = 0; i < e->n_events; i++) {
+        move_str(&a, &e->events[i].service);
+        move_str(&a, &e->events[i].action);
+        move_str(&a, &e->events[i].text);
+    }
+    for (uint32_t i = 0; i < e->n_notes; i++)
+        move_str(&a, &e->notes[i].queue_id);
+    for (uint32_t i = 0; i < e->n_raw; i++)
+        move_str(&a, &e->raw[i]);
+    pt_arena_free(&e->arena);
+    e->arena = a;
+    e->arena_live = a.total;
+    e->node.host = e->host;
+    e->node.key = e->queue_id;
+}
+
+/* Compact when replaced strings outweigh the live ones. */
+void pt_entry_maybe_compact(pt_entry *e)
+{
+    if (e->arena.total > 2 * e->arena_live + 16384)
+        entry_compact(e);
+}
+
+/* Sanitised copy of s in the entry's arena, cut at max_text bytes. */
 char *pt_entry_str(pt_entry *e, pt_slice s)
 {
-    return pt_utf8_dup(&e->arena, s);
+    pt_entry_maybe_compact(e);
+    char *r = pt_utf8_dup(&e->arena, s);
+    if (r && e->opt && cut_utf8(r, strlen(r), e->opt->max_text))
+        e->trunc.text++;
+    return r;
 }
 
 /* Set *dst to s unless it already says the same. */
 void pt_entry_set(pt_entry *e, char **dst, pt_slice s)
 {
-    arena_set(&e->arena, dst, s);
+    if (!s.p || (*dst && pt_utf8_same(*dst, s)))
+        return;
+    *dst = pt_entry_str(e, s);
 }
 
 /* Grow a vector to hold one more element; 0 on success. */
@@ -204,57 +324,173 @@ static int same(const char *s, pt_slice v)
     return pt_utf8_same(s, v);
 }
 
+/* Hash of a recipient key: to, and orig_to or its absence. */
+static uint64_t rcpt_hash(pt_slice to, pt_slice orig_to)
+{
+    uint64_t h = sanitised_hash(1469598103934665603ULL, to);
+    h = (h ^ (orig_to.p ? 0x01 : 0x02)) * 1099511628211ULL;
+    h = sanitised_hash(h, orig_to);
+    return h ? h : 1;
+}
+
+/* Put recipient i into the index (which has room). */
+static void index_put(pt_entry *e, uint32_t i)
+{
+    uint32_t k = (uint32_t)e->rcpts[i].key_hash & e->rcpt_index_mask;
+    while (e->rcpt_index[k])
+        k = (k + 1) & e->rcpt_index_mask;
+    e->rcpt_index[k] = i + 1;
+}
+
+/* Rebuild the index with room for twice the recipients; 0 on success. */
+static int index_grow(pt_entry *e)
+{
+    uint32_t slots = 16;
+    while (slots < 2 * (e->n_rcpts + 1))
+        slots *= 2;
+    uint32_t *ix = calloc(slots, sizeof *ix);
+    if (!ix)
+        return -1;
+    free(e->rcpt_index);
+    e->rcpt_index = ix;
+    e->rcpt_index_mask = slots - 1;
+    for (uint32_t i = 0; i < e->n_rcpts; i++)
+        index_put(e, i);
+    return 0;
+}
+
 /* Find or add the recipient to + orig_to. */
 pt_rcpt *pt_entry_rcpt(pt_entry *e, pt_slice to, pt_slice orig_to)
 {
-    for (uint32_t i = 0; i < e->n_rcpts; i++)
-        if (same(e->rcpts[i].to, to) && same(e->rcpts[i].orig_to, orig_to))
-            return &e->rcpts[i];
+    uint64_t h = rcpt_hash(to, orig_to);
+    if (e->rcpt_index) {
+        for (uint32_t k = (uint32_t)h & e->rcpt_index_mask; e->rcpt_index[k];
+             k = (k + 1) & e->rcpt_index_mask) {
+            pt_rcpt *r = &e->rcpts[e->rcpt_index[k] - 1];
+            if (r->key_hash == h && same(r->to, to) && same(r->orig_to, orig_to))
+                return r;
+        }
+    } else {
+        for (uint32_t i = 0; i < e->n_rcpts; i++)
+            if (e->rcpts[i].key_hash == h && same(e->rcpts[i].to, to)
+                && same(e->rcpts[i].orig_to, orig_to))
+                return &e->rcpts[i];
+    }
+    if (e->opt && e->n_rcpts >= e->opt->max_recipients)
+        return NULL;
     if (grow((void **)&e->rcpts, &e->cap_rcpts, e->n_rcpts, sizeof *e->rcpts))
         return NULL;
-    pt_rcpt *r = &e->rcpts[e->n_rcpts++];
+    if (e->n_rcpts >= 8 && 2 * (e->n_rcpts + 1) > e->rcpt_index_mask && index_grow(e))
+        return NULL;
+    pt_rcpt *r = &e->rcpts[e->n_rcpts];
     memset(r, 0, sizeof *r);
-    r->to = pt_entry_str(e, to);
-    r->orig_to = pt_entry_str(e, orig_to);
+    r->key_hash = h;
     r->delay = -1;
     for (int i = 0; i < 4; i++)
         r->delays[i] = -1;
     r->smtp_code = -1;
+    e->n_rcpts++;
+    if (e->rcpt_index)
+        index_put(e, e->n_rcpts - 1);
+    r->to = pt_entry_str(e, to);
+    r->orig_to = pt_entry_str(e, orig_to);
     return r;
 }
 
-/* Append an event. */
+/* Note the latest status of a recipient beyond max_recipients. */
+void pt_entry_rcpt_overflow(pt_entry *e, pt_slice to, pt_slice orig_to, pt_slice status)
+{
+    char name[16] = "";
+    if (status.p && status.n < sizeof name) {
+        memcpy(name, status.p, status.n);
+        name[status.n] = '\0';
+    }
+    uint8_t code = (uint8_t)pt_status_code_of(status.p ? name : NULL);
+    pt_entry_rcpt_overflow_key(e, rcpt_hash(to, orig_to), code);
+}
+
+/* Note status code of the overflow recipient with key hash h. */
+void pt_entry_rcpt_overflow_key(pt_entry *e, uint64_t h, uint8_t code)
+{
+    uint32_t cap = e->opt && e->opt->max_recipients < (1u << 26)
+                   ? 4 * e->opt->max_recipients : 1024;
+    if (cap < 1024)
+        cap = 1024;
+    if (!e->overflow) {
+        uint32_t slots = 16;
+        while (slots < 2 * cap && slots < (1u << 30))
+            slots *= 2;
+        e->overflow = calloc(slots, sizeof *e->overflow);
+        if (!e->overflow)
+            return;
+        e->overflow_mask = slots - 1;
+    }
+    uint32_t k = (uint32_t)h & e->overflow_mask;
+    while (e->overflow[k].key_hash && e->overflow[k].key_hash != h)
+        k = (k + 1) & e->overflow_mask;
+    if (e->overflow[k].key_hash == h) {
+        e->overflow[k].status = code;
+        return;
+    }
+    e->trunc.recipients++;
+    if (e->n_overflow >= cap) {             /* beyond the set: its status only */
+        e->overflow_status_mask |= 1u << code;
+        return;
+    }
+    e->overflow[k].key_hash = h;
+    e->overflow[k].status = code;
+    e->n_overflow++;
+}
+
+/* Append an event (counted in truncated beyond max_events). */
 void pt_entry_add_event(pt_entry *e, const pt_time *t, pt_slice service,
                         pt_slice action, pt_slice text)
 {
+    if (e->opt && e->n_events >= e->opt->max_events) {
+        e->trunc.events++;
+        return;
+    }
     if (grow((void **)&e->events, &e->cap_events, e->n_events, sizeof *e->events))
         return;
     pt_mail_event *ev = &e->events[e->n_events++];
+    memset(ev, 0, sizeof *ev);
     ev->time = *t;
     ev->service = pt_entry_str(e, service);
     ev->action = pt_entry_str(e, action);
     ev->text = pt_entry_str(e, text);
 }
 
-/* Append a notification unless the same one is there already. */
+/* Append a notification unless the same one is there already (at most
+ * max_events: the scan is bounded by the cap). */
 void pt_entry_add_notification(pt_entry *e, pt_notify_kind kind, pt_slice qid)
 {
     for (uint32_t i = 0; i < e->n_notes; i++)
         if (e->notes[i].kind == kind && same(e->notes[i].queue_id, qid))
             return;
+    if (e->opt && e->n_notes >= e->opt->max_events) {
+        e->trunc.notifications++;
+        return;
+    }
     if (grow((void **)&e->notes, &e->cap_notes, e->n_notes, sizeof *e->notes))
         return;
-    e->notes[e->n_notes].kind = kind;
-    e->notes[e->n_notes].queue_id = pt_entry_str(e, qid);
-    e->n_notes++;
+    pt_notification *n = &e->notes[e->n_notes++];
+    n->kind = kind;
+    n->queue_id = NULL;
+    n->queue_id = pt_entry_str(e, qid);
 }
 
-/* Append a raw line. */
+/* Append a raw line (counted in truncated beyond max_raw_lines). */
 void pt_entry_add_raw(pt_entry *e, pt_slice line)
 {
+    if (e->opt && e->n_raw >= e->opt->max_raw_lines) {
+        e->trunc.raw++;
+        return;
+    }
     if (grow((void **)&e->raw, &e->cap_raw, e->n_raw, sizeof *e->raw))
         return;
-    e->raw[e->n_raw++] = pt_entry_str(e, line);
+    uint32_t i = e->n_raw++;
+    e->raw[i] = NULL;
+    e->raw[i] = pt_entry_str(e, line);
 }
 
 /* Copy a string into the entry unless absent. */
@@ -301,6 +537,33 @@ pt_session *pt_session_new(pt_slice host, pt_slice pid)
     s->client.port = -1;
     s->client.tls_bits = -1;
     return s;
+}
+
+/* Compact a session's arena when replaced strings outweigh live ones. */
+void pt_session_maybe_compact(pt_session *s)
+{
+    if (s->arena.total <= 2 * s->arena_live + 16384)
+        return;
+    pt_arena a = { 0 };
+    char **f[] = {
+        &s->host, &s->pid, &s->client.name, &s->client.ip, &s->client.helo,
+        &s->client.sasl_method, &s->client.sasl_username, &s->client.tls_trust,
+        &s->client.tls_protocol, &s->client.tls_cipher, &s->from, &s->queue_id
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        move_str(&a, f[i]);
+    for (uint32_t i = 0; i < s->n_pending; i++) {
+        move_str(&a, &s->pending[i].service);
+        move_str(&a, &s->pending[i].action);
+        move_str(&a, &s->pending[i].text);
+    }
+    for (uint32_t i = 0; i < s->n_raw; i++)
+        move_str(&a, &s->raw[i]);
+    pt_arena_free(&s->arena);
+    s->arena = a;
+    s->arena_live = a.total;
+    s->node.host = s->host;
+    s->node.key = s->pid;
 }
 
 /* Free a session. */

@@ -13,6 +13,7 @@
 #define PT_ENTRY_H
 
 #include <stdint.h>
+#include "postfix-trace/core.h"
 #include "postfix-trace/event.h"
 #include "strpool.h"
 #include "table.h"
@@ -35,6 +36,7 @@ typedef struct pt_client_info {
 } pt_client_info;
 
 typedef struct pt_rcpt {
+    uint64_t key_hash;          /* hash of to + orig_to (the index's key) */
     char *to, *orig_to, *status, *dsn, *service, *transport, *relay;
     char *reply, *queued_as;
     pt_time time;
@@ -58,8 +60,21 @@ typedef enum pt_entry_state {
     PT_ENTRY_PLACEHOLDER        /* only a pending link: no record of its own */
 } pt_entry_state;
 
+/* What the caps left out of one entry (SCHEMA.md `truncated`). */
+typedef struct pt_truncated {
+    uint32_t recipients, events, notifications, raw, text;
+} pt_truncated;
+
+/* A recipient beyond max_recipients: only its key and latest status, so
+ * the message status stays computed over every recipient seen. */
+typedef struct pt_rcpt_overflow {
+    uint64_t key_hash;          /* 0 = free slot */
+    uint8_t status;             /* pt_status_code */
+} pt_rcpt_overflow;
+
 typedef struct pt_entry {
     pt_tnode node;              /* key: host + queue ID */
+    const pt_core_options *opt; /* the owning core's caps */
     pt_dlink order;             /* LRU (open) or linger FIFO (finished) */
     pt_arena arena;
     char *host, *queue_id;
@@ -79,6 +94,14 @@ typedef struct pt_entry {
     int32_t nrcpt;
     pt_rcpt *rcpts;
     uint32_t n_rcpts, cap_rcpts;
+    uint32_t *rcpt_index;       /* open addressing: index + 1 into rcpts, 0 free */
+    uint32_t rcpt_index_mask;   /* slots - 1 (0 while there is no index) */
+    pt_rcpt_overflow *overflow; /* open addressing: up to max(4 x max_recipients,
+                                   1024) recipients; beyond, only their statuses */
+    uint32_t n_overflow, overflow_mask;
+    uint32_t overflow_status_mask;  /* statuses of overflow recipients not kept */
+    pt_truncated trunc;
+    size_t arena_live;          /* arena bytes after the last compaction */
     pt_mail_event *events;
     uint32_t n_events, cap_events;
     pt_notification *notes;
@@ -104,12 +127,27 @@ typedef struct pt_session {
     uint8_t lost;               /* lost connection / timeout mid-transaction */
     uint32_t n_lines;           /* lines waiting for the next queue ID (connect, TLS ...) */
     pt_time first_time;         /* time of the first of them */
+    size_t arena_live;          /* arena bytes after the last compaction */
     char *raw[PT_SESSION_RAW_MAX];  /* their text, with include-raw */
     uint32_t n_raw;
 } pt_session;
 
-/* A new entry for host + queue ID; NULL on no memory. */
-pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id);
+/* Delivery statuses as small codes (for overflow recipients). */
+typedef enum pt_status_code {
+    PT_ST_NONE = 0, PT_ST_SENT, PT_ST_DEFERRED, PT_ST_BOUNCED, PT_ST_EXPIRED,
+    PT_ST_DELIVERABLE, PT_ST_UNDELIVERABLE, PT_ST_OTHER
+} pt_status_code;
+
+/* Code of a status name; name of a code ("" for NONE / OTHER). */
+pt_status_code pt_status_code_of(const char *s);
+const char *pt_status_name(pt_status_code c);
+
+/* A new entry for host + queue ID under the caps of opt (which must
+ * outlive it); NULL on no memory. */
+pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id, const pt_core_options *opt);
+
+/* Does the entry's record carry a `truncated` object? */
+int pt_entry_truncated(const pt_entry *e);
 
 /* Free an entry and all it owns. */
 void pt_entry_free(pt_entry *e);
@@ -123,8 +161,20 @@ char *pt_entry_str(pt_entry *e, pt_slice s);
 /* Replace *dst by a copy of s unless it is equal already. */
 void pt_entry_set(pt_entry *e, char **dst, pt_slice s);
 
-/* The recipient with this to + orig_to, appended if new; NULL on no memory. */
+/* The recipient with this to + orig_to, appended if new; NULL on no memory
+ * or when max_recipients are kept already (then its status is tracked in
+ * the overflow set: pt_entry_rcpt_overflow). O(1) amortised. */
 pt_rcpt *pt_entry_rcpt(pt_entry *e, pt_slice to, pt_slice orig_to);
+
+/* Note the latest status of a recipient that was not kept (cap). */
+void pt_entry_rcpt_overflow(pt_entry *e, pt_slice to, pt_slice orig_to, pt_slice status);
+
+/* The same by key hash and status code (state files). */
+void pt_entry_rcpt_overflow_key(pt_entry *e, uint64_t h, uint8_t code);
+
+/* Free the garbage of replaced strings when it outgrows the live ones
+ * (copies every live string into a fresh arena). Amortised O(1). */
+void pt_entry_maybe_compact(pt_entry *e);
 
 /* Append an event; copies the strings. */
 void pt_entry_add_event(pt_entry *e, const pt_time *t, pt_slice service,
@@ -141,6 +191,10 @@ void pt_entry_copy_client(pt_entry *e, pt_client_info *dst, const pt_client_info
 
 /* A new session for host + pid; NULL on no memory. */
 pt_session *pt_session_new(pt_slice host, pt_slice pid);
+
+/* Free the garbage of replaced session strings when it outgrows the live
+ * ones. Amortised O(1). */
+void pt_session_maybe_compact(pt_session *s);
 
 /* Free a session. */
 void pt_session_free(pt_session *s);

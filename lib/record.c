@@ -148,7 +148,40 @@ static const char *message_status(const pt_entry *e, int expired)
         else if (strcmp(common, s) != 0)
             return "mixed";
     }
+    /* recipients beyond max_recipients: their codes (OTHER: unknown name) */
+    uint32_t mask = e->overflow_status_mask;
+    for (uint32_t i = 0; e->overflow && i <= e->overflow_mask; i++)
+        if (e->overflow[i].key_hash)
+            mask |= 1u << e->overflow[i].status;
+    for (int code = PT_ST_SENT; code <= PT_ST_OTHER; code++) {
+        if (!(mask & (1u << code)))
+            continue;
+        const char *s = pt_status_name((pt_status_code)code);
+        if (expired && code == PT_ST_DEFERRED)
+            s = "expired";
+        if (code == PT_ST_OTHER || (common && strcmp(common, s) != 0))
+            return "mixed";
+        common = s;
+    }
     return common ? common : "none";
+}
+
+/* The `truncated` object: what the caps left out (only when something was). */
+static void truncated_object(pt_jw *w, const pt_entry *e)
+{
+    const pt_truncated *t = &e->trunc;
+    pt_jw_obj(w, "truncated");
+    if (t->recipients)
+        pt_jw_int(w, "recipients", t->recipients);
+    if (t->events)
+        pt_jw_int(w, "events", t->events);
+    if (t->notifications)
+        pt_jw_int(w, "notifications", t->notifications);
+    if (t->raw)
+        pt_jw_int(w, "raw", t->raw);
+    if (t->text)
+        pt_jw_int(w, "text", t->text);
+    pt_jw_obj_end(w);
 }
 
 /* Was the end one of the final lines (not a cache decision)? */
@@ -260,6 +293,9 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
         }
         pt_jw_arr_end(w);
     }
+    int truncated = pt_entry_truncated(e);
+    if (truncated)
+        truncated_object(w, e);
     pt_jw_int(w, "lines", e->lines);
     if (c->opt.include_raw) {
         pt_jw_arr(w, "raw");
@@ -271,6 +307,8 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
     if (progress) {
         c->st.rec_progress++;
     } else {
+        if (truncated)
+            c->st.records_truncated++;
         uint64_t *by_end[] = {
             NULL, &c->st.rec_removed, &c->st.rec_expired, &c->st.rec_deleted,
             &c->st.rec_rejected, &c->st.rec_discarded, &c->st.rec_aborted,

@@ -171,7 +171,52 @@ static json_object *entry_json(const pt_entry *e)
     for (uint32_t i = 0; i < e->n_raw; i++)
         json_object_array_add(raw, json_object_new_string(e->raw[i] ? e->raw[i] : ""));
     json_object_object_add(o, "raw", raw);
+    const pt_truncated *t = &e->trunc;
+    json_object *tr = json_object_new_array_ext(5);
+    int64_t tv[5] = { t->recipients, t->events, t->notifications, t->raw, t->text };
+    for (int k = 0; k < 5; k++)
+        json_object_array_add(tr, json_object_new_int64(tv[k]));
+    json_object_object_add(o, "trunc", tr);
+    json_object *ov = json_object_new_array();
+    for (uint32_t i = 0; e->overflow && i <= e->overflow_mask; i++) {
+        if (!e->overflow[i].key_hash)
+            continue;
+        char hx[24];
+        snprintf(hx, sizeof hx, "%016" PRIx64 "%u", e->overflow[i].key_hash,
+                 (unsigned)e->overflow[i].status);
+        json_object_array_add(ov, json_object_new_string(hx));
+    }
+    json_object_object_add(o, "overflow", ov);
+    put_int(o, "overflow_mask", e->overflow_status_mask);
     return o;
+}
+
+/* Restore the truncation counts and overflow recipients of e from o. */
+static int truncation_from_json(pt_entry *e, json_object *o)
+{
+    json_object *tr, *ov;
+    if (json_object_object_get_ex(o, "trunc", &tr) && json_object_is_type(tr, json_type_array)
+        && json_object_array_length(tr) == 5) {
+        uint32_t *tv[5] = { &e->trunc.recipients, &e->trunc.events, &e->trunc.notifications,
+                            &e->trunc.raw, &e->trunc.text };
+        for (size_t k = 0; k < 5; k++)
+            *tv[k] += (uint32_t)json_object_get_int64(json_object_array_get_idx(tr, k));
+    }
+    e->overflow_status_mask = (uint32_t)get_int(o, "overflow_mask", 0);
+    if (!json_object_object_get_ex(o, "overflow", &ov) || !json_object_is_type(ov, json_type_array))
+        return 0;
+    uint32_t had = e->trunc.recipients;
+    for (size_t i = 0; i < json_object_array_length(ov); i++) {
+        const char *hx = json_object_get_string(json_object_array_get_idx(ov, i));
+        if (!hx || strlen(hx) != 17 || hx[16] < '0' || hx[16] > '7')
+            return -1;
+        char name[24];
+        snprintf(name, sizeof name, "%.16s", hx);
+        uint64_t h = strtoull(name, NULL, 16);
+        pt_entry_rcpt_overflow_key(e, h, (uint8_t)(hx[16] - '0'));
+    }
+    e->trunc.recipients = had;
+    return 0;
 }
 
 /* A string member as a slice (absent: NULL slice). */
@@ -191,7 +236,7 @@ static json_object *get_array(json_object *o, const char *k)
 }
 
 /* Rebuild an entry from its JSON object; NULL when it is not valid. */
-static pt_entry *entry_from_json(json_object *o)
+static pt_entry *entry_from_json(const pt_core *c, json_object *o)
 {
     pt_slice host = get_slice(o, "host"), qid = get_slice(o, "queue_id");
     int64_t state = get_int(o, "state", -1), end = get_int(o, "end", -1);
@@ -199,7 +244,7 @@ static pt_entry *entry_from_json(json_object *o)
         || state < PT_ENTRY_OPEN || state > PT_ENTRY_PLACEHOLDER
         || end < PT_END_NONE || end > PT_END_SHUTDOWN)
         return NULL;
-    pt_entry *e = pt_entry_new(host, qid);
+    pt_entry *e = pt_entry_new(host, qid, &c->opt);
     if (!e)
         return NULL;
     get_strings(e, o, e, entry_strings, sizeof entry_strings / sizeof entry_strings[0]);
@@ -259,6 +304,8 @@ static pt_entry *entry_from_json(json_object *o)
         pt_entry_add_raw(e, pt_slice_make(json_object_get_string(s),
                                           (size_t)json_object_get_string_len(s)));
     }
+    if (truncation_from_json(e, o))
+        goto bad;
     return e;
 bad:
     pt_entry_free(e);
@@ -523,7 +570,7 @@ int pt_core_load(pt_core *c, FILE *f)
             sessions[n_sessions++] = ss;
             continue;
         }
-        pt_entry *e = o ? entry_from_json(o) : NULL;
+        pt_entry *e = o ? entry_from_json(c, o) : NULL;
         json_object_put(o);
         if (!e || n_loaded >= (size_t)count) {
             pt_entry_free(e);
@@ -543,6 +590,7 @@ int pt_core_load(pt_core *c, FILE *f)
     for (size_t i = 0; i < n_sessions; i++)
         adopt_session(c, sessions[i]);
     n_loaded = n_sessions = 0;
+    pt_core_enforce_bound(c);
     rc = 0;
 out:
     for (size_t i = 0; i < n_loaded; i++)

@@ -26,6 +26,12 @@ static const char usage_text[] =
 "  --linger=SEC        a finished record waits SEC seconds for late linking lines\n"
 "                      (default 2)\n"
 "  --include-raw       add the folded log lines to each record (\"raw\")\n"
+"  --max-recipients=N  recipients kept per mail (default 10000)\n"
+"  --max-events=N      events and notifications kept per mail (default 1000)\n"
+"  --max-raw-lines=N   raw lines kept per mail with --include-raw (default 1000)\n"
+"  --max-text-bytes=N  longest stored text, cut at a UTF-8 boundary (default\n"
+"                      4096, at least 64); what a cap leaves out is counted in\n"
+"                      the record's \"truncated\" object\n"
 "  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
 "  --stats             print the counters as one JSON object on standard error\n"
 "\n"
@@ -68,7 +74,8 @@ static int parse_seconds(const char *s, double *out)
 pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *err)
 {
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
-           O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN };
+           O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
+           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
         { "max-entries", required_argument, NULL, O_MAX },
@@ -83,6 +90,10 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "from", required_argument, NULL, O_FROM },
         { "queue-id", required_argument, NULL, O_QID },
         { "explain", no_argument, NULL, O_EXPLAIN },
+        { "max-recipients", required_argument, NULL, O_MAX_RCPT },
+        { "max-events", required_argument, NULL, O_MAX_EVENTS },
+        { "max-raw-lines", required_argument, NULL, O_MAX_RAW },
+        { "max-text-bytes", required_argument, NULL, O_MAX_TEXT },
         { NULL, 0, NULL, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -107,6 +118,21 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
             }
             o->core.max_entries = (uint32_t)v;
             break;
+        case O_MAX_RCPT:
+        case O_MAX_EVENTS:
+        case O_MAX_RAW:
+        case O_MAX_TEXT: {
+            uint32_t *dst = ch == O_MAX_RCPT ? &o->core.max_recipients
+                : ch == O_MAX_EVENTS ? &o->core.max_events
+                : ch == O_MAX_RAW ? &o->core.max_raw_lines : &o->core.max_text;
+            if (parse_long(optarg, ch == O_MAX_TEXT ? 64 : 1, UINT32_MAX >> 4, &v)) {
+                fprintf(err, "postfix-trace: %s: '%s' is not a number (at least %d)\n",
+                        argv[optind - 1], optarg, ch == O_MAX_TEXT ? 64 : 1);
+                return PT_OPT_EXIT_USAGE;
+            }
+            *dst = (uint32_t)v;
+            break;
+        }
         case O_IDLE:
         case O_LINGER: {
             double d;

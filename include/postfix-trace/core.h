@@ -22,11 +22,16 @@
 
 /* Options; fill with pt_core_options_default() then change fields. */
 typedef struct pt_core_options {
-    uint32_t max_entries;       /* open entries at most (default 100000) */
+    uint32_t max_entries;       /* open + lingering entries and smtpd sessions
+                                   at most (default 100000) */
     double idle_timeout;        /* seconds without a line (default 7200) */
     double linger;              /* seconds a finished record waits (default 2) */
     int include_raw;            /* add "raw" lines to records (default 0) */
     int emit_deferred;          /* "progress" record at first deferral (default 0) */
+    uint32_t max_recipients;    /* recipients kept per mail (default 10000) */
+    uint32_t max_events;        /* events (and notifications) per mail (default 1000) */
+    uint32_t max_raw_lines;     /* raw lines per mail with include_raw (default 1000) */
+    uint32_t max_text;          /* longest stored text in bytes (default 4096) */
 } pt_core_options;
 
 /* The counters of SCHEMA.md. */
@@ -43,6 +48,9 @@ typedef struct pt_stats {
     uint64_t cache_high_water;
     uint64_t evictions;
     uint64_t timeouts;
+    uint64_t sessions;          /* open smtpd sessions now */
+    uint64_t sessions_evicted;  /* sessions dropped to stay within max_entries */
+    uint64_t records_truncated; /* records that hit a per-mail cap */
 } pt_stats;
 
 /* Sink: called once per finished record. json is one line without '\n',

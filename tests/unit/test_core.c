@@ -584,6 +584,110 @@ START_TEST(quiet_tick_moves_the_log_clock)
 }
 END_TEST
 
+/* Regression (issue 6): a late "forwarded as" line while the cache is full
+ * must not free the finished mail it belongs to (it used to: SIGSEGV under
+ * emit-deferred). Every mail still ends as exactly one final record. */
+START_TEST(full_cache_link_keeps_current_entry)
+{
+    static const char *const lines[] = {
+        "2026-11-03T12:00:00+00:00 mx postfix/qmgr[1]: AAAAAAAAA1: from=<a@b.example>, size=1, nrcpt=1 (queue active)",
+        "2026-11-03T12:00:00+00:00 mx postfix/qmgr[1]: AAAAAAAAA1: removed",
+        "2026-11-03T12:00:00+00:00 mx postfix/qmgr[1]: BBBBBBBBB2: from=<a@b.example>, size=1, nrcpt=1 (queue active)",
+        "2026-11-03T12:00:00+00:00 mx postfix/local[2]: AAAAAAAAA1: to=<x@mx.example>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=deferred (forwarded as CCCCCCCCC3)",
+        "2026-11-03T12:00:00+00:00 mx postfix/qmgr[1]: CCCCCCCCC3: from=<a@b.example>, size=1, nrcpt=1 (queue active)",
+        "2026-11-03T12:00:01+00:00 mx postfix/smtp[3]: CCCCCCCCC3: to=<y@remote.example>, relay=r.example[192.0.2.1]:25, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (250 ok)",
+        "2026-11-03T12:00:01+00:00 mx postfix/qmgr[1]: CCCCCCCCC3: removed",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.max_entries = 2;
+    o.emit_deferred = 1;
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    int finals = 0;
+    for (int i = 0; i < c.n; i++)
+        if (strcmp(str_at(c.recs[i], "kind"), "message") == 0)
+            finals++;
+    ck_assert_int_eq(finals, 3);
+    json_object *a = find(&c, "queue_id", "AAAAAAAAA1");
+    ck_assert_ptr_nonnull(a);
+    ck_field(a, "recipients.0.to", "x@mx.example");
+    ck_field(find(&c, "queue_id", "CCCCCCCCC3"), "parent_id", "AAAAAAAAA1");
+    ck_assert_int_le(st.cache_high_water, 2);
+    release(&c);
+}
+END_TEST
+
+/* Sessions that never disconnect count toward max_entries: the oldest go. */
+START_TEST(sessions_count_toward_max_entries)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.max_entries = 10;
+    collected c;
+    memset(&c, 0, sizeof c);
+    pt_core *core = pt_core_new(&o, keep, &c);
+    pt_header_reader *r = pt_header_reader_new(2026);
+    char buf[200];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(buf, sizeof buf, "Nov  3 12:00:%02d mx postfix/smtpd[%d]: connect from "
+                 "c%d.example[192.0.2.%d]", i % 60, 1000 + i, i, i % 250);
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, buf, strlen(buf), &l), PT_HEADER_OK);
+        pt_core_feed(core, &l);
+    }
+    pt_stats st;
+    pt_core_stats(core, &st);
+    ck_assert_int_eq(st.sessions, 10);
+    ck_assert_int_eq(st.sessions_evicted, 990);
+    pt_core_free(core);
+    pt_header_reader_free(r);
+    release(&c);
+}
+END_TEST
+
+/* A mail with more recipients than max_recipients: the record keeps the
+ * first ones, counts the rest in truncated, and its status covers all. */
+START_TEST(recipient_cap_truncates_record)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.max_recipients = 3;
+    collected c;
+    memset(&c, 0, sizeof c);
+    pt_core *core = pt_core_new(&o, keep, &c);
+    pt_header_reader *r = pt_header_reader_new(2026);
+    char buf[300];
+    for (int i = 0; i < 12; i++) {
+        if (i < 10)
+            snprintf(buf, sizeof buf, "Nov  3 12:00:01 mx postfix/smtp[9]: ABCDE1: to=<r%d@x.example>, "
+                     "relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)", i);
+        else if (i == 10)
+            snprintf(buf, sizeof buf, "Nov  3 12:00:01 mx postfix/smtp[9]: ABCDE1: to=<r9@x.example>, "
+                     "relay=x[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (550 no)");
+        else
+            snprintf(buf, sizeof buf, "Nov  3 12:00:01 mx postfix/qmgr[2]: ABCDE1: removed");
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(r, buf, strlen(buf), &l), PT_HEADER_OK);
+        pt_core_feed(core, &l);
+    }
+    pt_core_flush(core);
+    pt_stats st;
+    pt_core_stats(core, &st);
+    ck_assert_int_eq(c.n, 1);
+    ck_assert_int_eq(json_object_array_length(json_object_object_get(c.recs[0], "recipients")), 3);
+    ck_field(c.recs[0], "truncated.recipients", "7");
+    ck_field(c.recs[0], "status", "mixed");
+    ck_field(c.recs[0], "lines", "12");
+    ck_assert_int_eq(st.records_truncated, 1);
+    pt_core_free(core);
+    pt_header_reader_free(r);
+    release(&c);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -602,6 +706,9 @@ int main(void)
     tcase_add_test(tc, filter_discard_reconnect_and_tick);
     tcase_add_test(tc, state_rejects_every_damage);
     tcase_add_test(tc, quiet_tick_moves_the_log_clock);
+    tcase_add_test(tc, full_cache_link_keeps_current_entry);
+    tcase_add_test(tc, sessions_count_toward_max_entries);
+    tcase_add_test(tc, recipient_cap_truncates_record);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }

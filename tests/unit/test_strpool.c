@@ -86,7 +86,9 @@ END_TEST
 
 START_TEST(entry_vectors)
 {
-    pt_entry *e = pt_entry_new(pt_slice_cstr("mail"), pt_slice_cstr("ABC"));
+    pt_core_options o;
+    pt_core_options_default(&o);
+    pt_entry *e = pt_entry_new(pt_slice_cstr("mail"), pt_slice_cstr("ABC"), &o);
     ck_assert_ptr_nonnull(e);
     pt_rcpt *r1 = pt_entry_rcpt(e, pt_slice_cstr("a@x"), pt_slice_make(NULL, 0));
     r1->attempts = 1;
@@ -108,6 +110,75 @@ START_TEST(entry_vectors)
 }
 END_TEST
 
+/* The per-mail caps: recipients past the cap are counted, not kept, and a
+ * known one (even with invalid UTF-8) is found again through the index. */
+START_TEST(entry_caps)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.max_recipients = 20;
+    o.max_events = 3;
+    o.max_raw_lines = 2;
+    o.max_text = 64;
+    pt_entry *e = pt_entry_new(pt_slice_cstr("mail"), pt_slice_cstr("ABC"), &o);
+    ck_assert_ptr_nonnull(pt_entry_rcpt(e, pt_slice_cstr("bad\xff@x"), pt_slice_make(NULL, 0)));
+    for (int i = 0; i < 30; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "r%d@x", i);
+        pt_rcpt *r = pt_entry_rcpt(e, pt_slice_cstr(buf), pt_slice_make(NULL, 0));
+        if (!r)
+            pt_entry_rcpt_overflow(e, pt_slice_cstr(buf), pt_slice_make(NULL, 0),
+                                   pt_slice_cstr("sent"));
+        ck_assert(i < 19 ? r != NULL : r == NULL);
+    }
+    ck_assert_uint_eq(e->n_rcpts, 20);
+    ck_assert_uint_eq(e->trunc.recipients, 11);
+    /* the same overflow recipient again is not counted twice */
+    pt_entry_rcpt_overflow(e, pt_slice_cstr("r25@x"), pt_slice_make(NULL, 0),
+                           pt_slice_cstr("bounced"));
+    ck_assert_uint_eq(e->trunc.recipients, 11);
+    pt_rcpt *again = pt_entry_rcpt(e, pt_slice_cstr("bad\xff@x"), pt_slice_make(NULL, 0));
+    ck_assert_ptr_eq(again, &e->rcpts[0]);
+    pt_time t = { .sec = 1, .valid = 1 };
+    for (int i = 0; i < 5; i++)
+        pt_entry_add_event(e, &t, pt_slice_cstr("smtpd"), pt_slice_cstr("info"), pt_slice_cstr("x"));
+    ck_assert_uint_eq(e->n_events, 3);
+    ck_assert_uint_eq(e->trunc.events, 2);
+    for (int i = 0; i < 4; i++)
+        pt_entry_add_raw(e, pt_slice_cstr("line"));
+    ck_assert_uint_eq(e->n_raw, 2);
+    ck_assert_uint_eq(e->trunc.raw, 2);
+    /* a long text is cut at a UTF-8 boundary within max_text bytes */
+    char longtext[200];
+    memset(longtext, 'a', sizeof longtext);
+    memcpy(longtext + 63, "\xc3\xa9", 2);   /* cut inside it: 63 bytes */
+    longtext[199] = '\0';
+    char *cut = pt_entry_str(e, pt_slice_cstr(longtext));
+    ck_assert_uint_eq(strlen(cut), 63);
+    ck_assert_uint_eq(e->trunc.text, 1);
+    ck_assert(pt_entry_truncated(e));
+    pt_entry_free(e);
+}
+END_TEST
+
+/* Replacing a field over and over keeps the arena bounded (compaction). */
+START_TEST(entry_compaction)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    pt_entry *e = pt_entry_new(pt_slice_cstr("mail"), pt_slice_cstr("ABC"), &o);
+    char buf[64];
+    for (int i = 0; i < 200000; i++) {
+        snprintf(buf, sizeof buf, "sender-%d@example.org", i);
+        pt_entry_set(e, &e->from, pt_slice_cstr(buf));
+    }
+    ck_assert_str_eq(e->from, "sender-199999@example.org");
+    ck_assert_str_eq(e->host, "mail");
+    ck_assert_uint_lt(e->arena.total, 64 * 1024);
+    pt_entry_free(e);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -117,6 +188,8 @@ int main(void)
     tcase_add_test(tc, utf8_sanitise);
     tcase_add_test(tc, table_ops);
     tcase_add_test(tc, entry_vectors);
+    tcase_add_test(tc, entry_caps);
+    tcase_add_test(tc, entry_compaction);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
