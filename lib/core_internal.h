@@ -11,6 +11,8 @@
 #include "entry.h"
 #include "table.h"
 #include "jsonw.h"
+#include "outbox.h"
+#include <stdio.h>
 
 struct pt_core {
     pt_core_options opt;
@@ -28,7 +30,32 @@ struct pt_core {
     int have_line;
     pt_stats st;
     pt_jw jw;                   /* record text being built */
+    char emit_id[PT_ENTRY_ID_MAX];  /* id of the record being emitted ... */
+    size_t emit_id_len;         /* ... when it ends a checkpointed entry, else 0 */
 };
+
+/* Why a state file was not loaded. */
+typedef enum pt_state_error {
+    PT_STATE_OK = 0, PT_STATE_IO, PT_STATE_FOREIGN, PT_STATE_VERSION,
+    PT_STATE_TRUNCATED, PT_STATE_CHECKSUM, PT_STATE_INVALID, PT_STATE_NOMEM
+} pt_state_error;
+
+/* Words for a pt_state_error. */
+const char *pt_state_error_text(pt_state_error e);
+
+/* Says whether a checkpointed entry's record (by id) was written already. */
+typedef int (*pt_state_written_fn)(void *ctx, const char *id, size_t len);
+
+/* Save entries, sessions, clock and the records still in outbox b (may be
+ * NULL) to f; marks the entries saved. 0, or -1 with errno. */
+int pt_state_save(pt_core *c, const pt_outbox *b, FILE *f);
+
+/* Load a file written by pt_state_save into an empty core (and its records
+ * into b, when b is given, minus those with seq <= written_seq). Entries
+ * whose id `written` says were written already are skipped. Nothing is
+ * loaded on failure; *why says what was wrong. */
+int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
+                  pt_state_written_fn written, void *ctx, pt_state_error *why);
 
 /* Emit / drop the oldest entries and sessions until the cache holds at
  * most max_entries; only between steps (core.c). */

@@ -227,6 +227,30 @@ size_t pt_entry_bytes(const pt_entry *e)
         + e->cap_raw * sizeof *e->raw;
 }
 
+/* The record id: host/queue_id/first_seen_usec[/seq]. */
+size_t pt_entry_id(const pt_entry *e, char *buf, size_t size)
+{
+    char num[48], *end = num + sizeof num, *p = end;
+    int64_t fs = e->first_seen.valid ? pt_time_usec(&e->first_seen) : 0;
+    uint64_t u = fs < 0 ? 0 : (uint64_t)fs;
+    if (e->reuse_seq > 1) {
+        uint32_t s = e->reuse_seq;
+        do { *--p = (char)('0' + s % 10); s /= 10; } while (s);
+        *--p = '/';
+    }
+    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+    size_t hl = strlen(e->host), ql = strlen(e->queue_id), nl = (size_t)(end - p);
+    if (hl + ql + nl + 3 > size)
+        return 0;
+    memcpy(buf, e->host, hl);
+    buf[hl] = '/';
+    memcpy(buf + hl + 1, e->queue_id, ql);
+    buf[hl + 1 + ql] = '/';
+    memcpy(buf + hl + 2 + ql, p, nl);
+    buf[hl + ql + nl + 2] = '\0';
+    return hl + ql + nl + 2;
+}
+
 /* Does the record need a `truncated` object? */
 int pt_entry_truncated(const pt_entry *e)
 {

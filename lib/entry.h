@@ -86,6 +86,7 @@ typedef struct pt_entry {
     uint8_t state, end;
     uint8_t created, expired, discard_pending, cleanup_seen, qmgr_seen;
     uint8_t progress_emitted, has_pickup;
+    uint8_t saved;              /* held in a checkpoint written since it began */
     char *instance, *origin, *origin_program;
     pt_client_info client;
     int32_t pickup_uid;
@@ -145,6 +146,12 @@ const char *pt_status_name(pt_status_code c);
 /* A new entry for host + queue ID under the caps of opt (which must
  * outlive it); NULL on no memory. */
 pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id, const pt_core_options *opt);
+
+#define PT_ENTRY_ID_MAX 600     /* host (255) + queue ID + two numbers */
+
+/* The record id host/queue_id/first_seen_usec[/seq] into buf (NUL-ended);
+ * returns its length, 0 when it does not fit. */
+size_t pt_entry_id(const pt_entry *e, char *buf, size_t size);
 
 /* Does the entry's record carry a `truncated` object? */
 int pt_entry_truncated(const pt_entry *e);

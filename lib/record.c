@@ -202,28 +202,14 @@ static const char *notify_name(pt_notify_kind k)
     }
 }
 
-/* The record id: host/queue_id/first_seen_usec[/seq]. */
-static void write_id(pt_jw *w, const pt_entry *e)
+/* The record id; noted in the core for the runner's journal when the
+ * record ends an entry held in a checkpoint. */
+static void write_id(pt_core *c, pt_jw *w, const pt_entry *e, int progress)
 {
-    char num[48], *end = num + sizeof num, *p = end;
-    int64_t fs = e->first_seen.valid ? pt_time_usec(&e->first_seen) : 0;
-    uint64_t u = fs < 0 ? 0 : (uint64_t)fs;
-    if (e->reuse_seq > 1) {
-        uint32_t s = e->reuse_seq;
-        do { *--p = (char)('0' + s % 10); s /= 10; } while (s);
-        *--p = '/';
-    }
-    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
-    size_t hl = strlen(e->host), ql = strlen(e->queue_id), nl = (size_t)(end - p);
-    char buf[600];
-    if (hl + ql + nl + 2 > sizeof buf)
-        return;
-    memcpy(buf, e->host, hl);
-    buf[hl] = '/';
-    memcpy(buf + hl + 1, e->queue_id, ql);
-    buf[hl + 1 + ql] = '/';
-    memcpy(buf + hl + 2 + ql, p, nl);
-    pt_jw_strn(w, "id", buf, hl + ql + nl + 2);
+    size_t n = pt_entry_id(e, c->emit_id, sizeof c->emit_id);
+    c->emit_id_len = !progress && e->saved ? n : 0;
+    if (n)
+        pt_jw_strn(w, "id", c->emit_id, n);
 }
 
 /* Hand the finished text to the sink. */
@@ -240,7 +226,7 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
     pt_jw_obj(w, NULL);
     pt_jw_str(w, "kind", progress ? "progress" : "message");
     pt_jw_int(w, "schema", SCHEMA_VERSION);
-    write_id(w, e);
+    write_id(c, w, e, progress);
     pt_jw_str(w, "host", e->host);
     pt_jw_str(w, "instance", e->instance);
     pt_jw_str(w, "queue_id", e->queue_id);
@@ -323,6 +309,7 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
 /* Build and emit the reject record of a REJECT line. */
 void pt_record_emit_reject(pt_core *c, const pt_line *l, const pt_event *ev)
 {
+    c->emit_id_len = 0;
     pt_arena scratch = { 0 };
     pt_jw *w = &c->jw;
     pt_jw_reset(w);

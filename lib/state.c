@@ -412,11 +412,13 @@ static int put_line(FILE *f, const char *s, uint64_t *h)
     return fwrite(s, 1, n, f) == n && putc('\n', f) != EOF ? 0 : -1;
 }
 
-/* Save the entries of one list. */
+/* Save the entries of one list (and mark them saved: their records are
+ * journaled once written, so a restart from this file skips them). */
 static int save_list(FILE *f, pt_dlink *head, uint64_t *h, uint64_t *count)
 {
     for (pt_dlink *l = head->next; l != head; l = l->next) {
         pt_entry *e = (pt_entry *)((char *)l - offsetof(pt_entry, order));
+        e->saved = 1;
         json_object *o = entry_json(e);
         int r = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), h);
         json_object_put(o);
@@ -427,13 +429,30 @@ static int save_list(FILE *f, pt_dlink *head, uint64_t *h, uint64_t *count)
     return 0;
 }
 
-/* Save every open and lingering entry to f. */
-int pt_core_save(pt_core *c, FILE *f)
+/* Save the records still waiting in outbox b. */
+static int save_records(FILE *f, const pt_outbox *b, uint64_t *h, uint64_t *count)
 {
-    uint64_t h = 1469598103934665603ULL, count = 0;
-    char buf[160];
-    snprintf(buf, sizeof buf, "{\"format\":\"%s\",\"version\":%d,\"clock\":%" PRId64 "}",
-             STATE_FORMAT, STATE_VERSION, c->clock_usec);
+    for (const pt_outrec *r = b ? b->head : NULL; r; r = r->next) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "record", json_object_new_string_len(r->text, (int)r->len));
+        json_object_object_add(o, "seq", json_object_new_int64((int64_t)r->seq));
+        int rc = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), h);
+        json_object_put(o);
+        if (rc)
+            return -1;
+        (*count)++;
+    }
+    return 0;
+}
+
+/* Save every open and lingering entry, the sessions and the waiting records. */
+int pt_state_save(pt_core *c, const pt_outbox *b, FILE *f)
+{
+    uint64_t h = 1469598103934665603ULL, count = 0, n_records = 0;
+    char buf[200];
+    snprintf(buf, sizeof buf, "{\"format\":\"%s\",\"version\":%d,\"clock\":%" PRId64
+             ",\"next_seq\":%" PRIu64 "}", STATE_FORMAT, STATE_VERSION, c->clock_usec,
+             b ? b->next_seq : 0);
     if (put_line(f, buf, &h) || save_list(f, &c->linger, &h, &count)
         || save_list(f, &c->open_lru, &h, &count))
         return -1;
@@ -447,11 +466,20 @@ int pt_core_save(pt_core *c, FILE *f)
             return -1;
         n_sessions++;
     }
+    if (save_records(f, b, &h, &n_records))
+        return -1;
     snprintf(buf, sizeof buf, "{\"entries\":%" PRIu64 ",\"sessions\":%" PRIu64
-             ",\"checksum\":\"%016" PRIx64 "\"}", count, n_sessions, h);
+             ",\"records\":%" PRIu64 ",\"checksum\":\"%016" PRIx64 "\"}",
+             count, n_sessions, n_records, h);
     if (fputs(buf, f) == EOF || putc('\n', f) == EOF || fflush(f) == EOF)
         return -1;
     return 0;
+}
+
+/* Save without waiting records (the command, tests). */
+int pt_core_save(pt_core *c, FILE *f)
+{
+    return pt_state_save(c, NULL, f);
 }
 
 /* Insert a loaded entry into the core's table and lists. */
@@ -464,6 +492,7 @@ static void adopt(pt_core *c, pt_entry *e)
         pt_entry_free(e);
         return;
     }
+    e->saved = 1;                               /* it is in the file it came from */
     pt_table_insert(&c->entries, &e->node);
     if (e->state == PT_ENTRY_LINGER) {
         pt_dlist_push(&c->linger, &e->order);
@@ -493,67 +522,127 @@ static void adopt_session(pt_core *c, pt_session *ss)
     pt_dlist_push(&c->session_lru, &ss->order);
 }
 
-/* Load a state file written by pt_core_save into an empty core. */
-int pt_core_load(pt_core *c, FILE *f)
+/* Words for a pt_state_error. */
+const char *pt_state_error_text(pt_state_error e)
 {
-    if (c->entries.count != 0)
-        return -1;
-    size_t cap = 1 << 16, len = 0;
+    switch (e) {
+    case PT_STATE_OK: return "ok";
+    case PT_STATE_IO: return "cannot be read";
+    case PT_STATE_FOREIGN: return "is not a postfix-trace state file";
+    case PT_STATE_VERSION: return "has a state format version this build does not read";
+    case PT_STATE_TRUNCATED: return "is truncated";
+    case PT_STATE_CHECKSUM: return "fails its checksum";
+    case PT_STATE_INVALID: return "holds an invalid entry";
+    case PT_STATE_NOMEM: return "is too large for memory";
+    }
+    return "is not usable";
+}
+
+/* Read all of f into a NUL-terminated buffer; NULL on failure (*why set). */
+static char *slurp(FILE *f, size_t *len_out, pt_state_error *why)
+{
+    size_t cap = 1 << 16, len = 0, n;
     char *buf = malloc(cap);
-    if (!buf)
-        return -1;
-    size_t n;
-    while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+    if (!buf) {
+        *why = PT_STATE_NOMEM;
+        return NULL;
+    }
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += n;
-        if (len == cap) {
+        if (len == cap - 1) {
             char *nb = cap < MAX_STATE_BYTES ? realloc(buf, cap * 2) : NULL;
             if (!nb) {
                 free(buf);
-                return -1;
+                *why = PT_STATE_NOMEM;
+                return NULL;
             }
             buf = nb;
             cap *= 2;
         }
     }
-    /* the trailer is the last line; the checksum covers all bytes before it */
+    if (ferror(f)) {
+        free(buf);
+        *why = PT_STATE_IO;
+        return NULL;
+    }
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
+}
+
+/* Check the header line (first line of buf, NUL-ended in place). */
+static pt_state_error check_header(const char *line, json_object **hdr)
+{
+    *hdr = json_tokener_parse(line);
+    json_object *fmt;
+    if (!*hdr || !json_object_is_type(*hdr, json_type_object)
+        || !json_object_object_get_ex(*hdr, "format", &fmt)
+        || !json_object_is_type(fmt, json_type_string)
+        || strcmp(json_object_get_string(fmt), STATE_FORMAT) != 0)
+        return PT_STATE_FOREIGN;
+    return get_int(*hdr, "version", 0) == STATE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
+}
+
+/* Load a state file written by pt_state_save into an empty core. */
+int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
+                  pt_state_written_fn written, void *ctx, pt_state_error *why)
+{
+    pt_state_error dummy;
+    if (!why)
+        why = &dummy;
+    *why = PT_STATE_INVALID;
+    if (c->entries.count != 0)
+        return -1;
+    size_t len = 0;
+    char *buf = slurp(f, &len, why);
+    if (!buf)
+        return -1;
     int rc = -1;
     pt_entry **loaded = NULL;
     pt_session **sessions = NULL;
-    size_t n_loaded = 0, n_sessions = 0;
+    size_t n_loaded = 0, n_sessions = 0, n_recs = 0;
     json_object *hdr = NULL, *trl = NULL;
+    pt_outbox recs = { 0 };
+    /* the header first: a foreign or newer file is told apart from damage */
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = '\0';
+    if ((*why = check_header(buf, &hdr)) != PT_STATE_OK)
+        goto out;
+    if (nl)
+        *nl = '\n';
+    *why = PT_STATE_TRUNCATED;
     if (len < 2 || buf[len - 1] != '\n')
         goto out;
+    /* the trailer is the last line; the checksum covers all bytes before it */
     buf[len - 1] = '\0';
     char *trailer = strrchr(buf, '\n');
     if (!trailer)
         goto out;
     *trailer++ = '\0';
+    trl = json_tokener_parse(trailer);
+    json_object *cs;
+    if (!trl || !json_object_object_get_ex(trl, "checksum", &cs))
+        goto out;
     uint64_t h = fnv(1469598103934665603ULL, buf, (size_t)(trailer - buf - 1));
     h = fnv(h, "\n", 1);
-    trl = json_tokener_parse(trailer);
     char want[32];
     snprintf(want, sizeof want, "%016" PRIx64, h);
-    json_object *cs;
-    if (!trl || !json_object_object_get_ex(trl, "checksum", &cs)
-        || strcmp(json_object_get_string(cs), want) != 0)
+    *why = PT_STATE_CHECKSUM;
+    if (strcmp(json_object_get_string(cs), want) != 0)
         goto out;
-    int64_t count = get_int(trl, "entries", -1);
-    char *line = buf, *nl = strchr(line, '\n');
-    if (nl)
-        *nl = '\0';
-    hdr = json_tokener_parse(line);
-    json_object *fmt;
-    if (!hdr || !json_object_object_get_ex(hdr, "format", &fmt)
-        || strcmp(json_object_get_string(fmt), STATE_FORMAT) != 0
-        || get_int(hdr, "version", 0) != STATE_VERSION || count < 0)
-        goto out;
-    int64_t n_sess = get_int(trl, "sessions", 0);
-    if (n_sess < 0)
+    *why = PT_STATE_INVALID;
+    int64_t count = get_int(trl, "entries", -1), n_sess = get_int(trl, "sessions", 0);
+    int64_t n_rec_want = get_int(trl, "records", 0);
+    if (count < 0 || n_sess < 0 || n_rec_want < 0 || count > (int64_t)len
+        || n_sess > (int64_t)len)
         goto out;
     loaded = calloc((size_t)count + 1, sizeof *loaded);
     sessions = calloc((size_t)n_sess + 1, sizeof *sessions);
     if (!loaded || !sessions)
         goto out;
+    char *line;
+    nl = strchr(buf, '\n');
     while (nl) {
         line = nl + 1;
         nl = strchr(line, '\n');
@@ -570,6 +659,18 @@ int pt_core_load(pt_core *c, FILE *f)
             sessions[n_sessions++] = ss;
             continue;
         }
+        if (o && json_object_object_get_ex(o, "record", &mark)) {
+            int64_t seq = get_int(o, "seq", -1);
+            int bad = seq < 0 || !json_object_is_type(mark, json_type_string);
+            if (!bad && b && (uint64_t)seq > written_seq)
+                bad = pt_outbox_push_seq(&recs, (uint64_t)seq, json_object_get_string(mark),
+                                         (size_t)json_object_get_string_len(mark)) != 0;
+            json_object_put(o);
+            if (bad)
+                goto out;
+            n_recs++;
+            continue;
+        }
         pt_entry *e = o ? entry_from_json(c, o) : NULL;
         json_object_put(o);
         if (!e || n_loaded >= (size_t)count) {
@@ -578,21 +679,39 @@ int pt_core_load(pt_core *c, FILE *f)
         }
         loaded[n_loaded++] = e;
     }
-    if (n_loaded != (size_t)count || n_sessions != (size_t)n_sess)
+    if (n_loaded != (size_t)count || n_sessions != (size_t)n_sess || n_recs != (size_t)n_rec_want)
         goto out;
     int64_t clock = get_int(hdr, "clock", 0);
     if (!c->have_clock || clock > c->clock_usec) {
         c->clock_usec = clock;
         c->have_clock = clock != 0;
     }
-    for (size_t i = 0; i < n_loaded; i++)
-        adopt(c, loaded[i]);
+    for (size_t i = 0; i < n_loaded; i++) {
+        char id[PT_ENTRY_ID_MAX];
+        size_t n = pt_entry_id(loaded[i], id, sizeof id);
+        if (written && n && loaded[i]->state != PT_ENTRY_PLACEHOLDER && written(ctx, id, n))
+            pt_entry_free(loaded[i]);           /* its record was written already */
+        else
+            adopt(c, loaded[i]);
+    }
     for (size_t i = 0; i < n_sessions; i++)
         adopt_session(c, sessions[i]);
     n_loaded = n_sessions = 0;
+    if (b) {
+        pt_outrec *r;
+        while ((r = pt_outbox_pop(&recs))) {
+            pt_outbox_push_seq(b, r->seq, r->text, r->len);
+            free(r);
+        }
+        uint64_t next = (uint64_t)get_int(hdr, "next_seq", 0);
+        if (next > b->next_seq)
+            b->next_seq = next;
+    }
     pt_core_enforce_bound(c);
+    *why = PT_STATE_OK;
     rc = 0;
 out:
+    pt_outbox_clear(&recs);
     for (size_t i = 0; i < n_loaded; i++)
         pt_entry_free(loaded[i]);
     for (size_t i = 0; i < n_sessions; i++)
@@ -603,6 +722,12 @@ out:
     json_object_put(trl);
     free(buf);
     return rc;
+}
+
+/* Load a state file written by pt_core_save into an empty core. */
+int pt_core_load(pt_core *c, FILE *f)
+{
+    return pt_state_load(c, NULL, f, 0, NULL, NULL, NULL);
 }
 
 /* Save to path atomically: temp file, fsync, rename. */

@@ -1,0 +1,430 @@
+/*
+ * runner.c - the daemons' shared machinery around the core (see runner.h):
+ * records queue (outbox) and file with back-pressure, checkpoints and the
+ * journal, quiet-time ticks.
+ *
+ * Records: the core's sink forwards each record at once (when a forward
+ * callback is set) and queues it for the file. The queue is written in
+ * batches when 64 KiB wait, at every tick and at HUP / checkpoint / stop.
+ * A failed write leaves the records queued; once max_pending_bytes wait,
+ * lines are refused (PT_RUN_SUSPENDED) and the quiet clock stops, so
+ * nothing new is emitted until writing works again.
+ *
+ * Memory: see runner.h. Thread-safety: one caller at a time.
+ */
+#include "postfix-trace/runner.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "checkpoint.h"
+#include "core_internal.h"
+#include "outbox.h"
+#include "output.h"
+
+#define FLUSH_BYTES (64 * 1024)     /* write when this much waits */
+#define BATCH_BYTES (256 * 1024)    /* bytes per write() at most */
+#define QUIET_USEC 1000000          /* quiet this long: move the log's clock */
+
+struct pt_runner {
+    pt_runner_options opt;
+    pt_core *core;
+    pt_outbox out;              /* records for the file */
+    int have_file;
+    pt_recfile file;
+    int have_ckpt;
+    pt_checkpoint ckpt;
+    pt_forward_fn forward;
+    pt_report_fn report;
+    void *ctx;
+    char *ids;                  /* ids of checkpointed entries forwarded, NUL-separated */
+    size_t ids_len, ids_cap;
+    char *batch;                /* one write's bytes */
+    int failing;                /* the last write failed */
+    int stopping;               /* no forwarding from here on */
+    int dirty;                  /* something changed since the last checkpoint */
+    int64_t last_line_mono, last_ckpt_mono;
+    int64_t catch_up_usec;      /* log clock the journal reached before a kill */
+    int have_line;
+    pt_runner_stats st;
+};
+
+/* Defaults. */
+void pt_runner_options_default(pt_runner_options *o)
+{
+    memset(o, 0, sizeof *o);
+    pt_core_options_default(&o->core);
+    o->file_mode = 0640;
+    o->dir_mode = 0750;
+    o->checkpoint_interval = 10;
+    o->max_pending_bytes = (size_t)64 << 20;
+}
+
+/* Report a formatted condition. */
+static void say(pt_runner *r, int is_error, int err_no, const char *fmt, ...)
+{
+    if (!r->report)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->report(r->ctx, is_error, err_no, msg);
+}
+
+/* Remember an id for the journal; 0 or -1 on no memory. */
+static int note_id(pt_runner *r, const char *id, size_t len)
+{
+    if (r->ids_len + len + 1 > r->ids_cap) {
+        size_t cap = r->ids_cap ? r->ids_cap * 2 : 4096;
+        while (cap < r->ids_len + len + 1)
+            cap *= 2;
+        char *n = realloc(r->ids, cap);
+        if (!n)
+            return -1;
+        r->ids = n;
+        r->ids_cap = cap;
+    }
+    memcpy(r->ids + r->ids_len, id, len);
+    r->ids[r->ids_len + len] = '\0';
+    r->ids_len += len + 1;
+    return 0;
+}
+
+/* Journal what was forwarded (no file) since the last call. */
+static void journal_forwarded(pt_runner *r)
+{
+    if (!r->have_ckpt || r->ids_len == 0)
+        return;
+    if (pt_checkpoint_journal(&r->ckpt, 0, r->ids, r->ids_len, r->core->clock_usec) != 0)
+        say(r, 1, errno, "cannot append to the journal '%s'", r->ckpt.journal_path);
+    r->ids_len = 0;
+}
+
+/* The core's sink: forward now, queue for the file. */
+static void sink(void *ctx, const char *json, size_t len)
+{
+    pt_runner *r = ctx;
+    const char *id = r->core->emit_id_len ? r->core->emit_id : NULL;
+    size_t id_len = r->core->emit_id_len;
+    r->dirty = 1;
+    if (r->forward && !r->stopping) {
+        r->forward(r->ctx, json, len);
+        if (!r->have_file && id && r->have_ckpt)
+            note_id(r, id, id_len);
+    }
+    if (!r->have_file)
+        return;
+    if (pt_outbox_push(&r->out, json, len, id, id_len) != 0) {
+        r->st.write_errors++;
+        say(r, 1, ENOMEM, "no memory to hold a record: one record lost");
+    }
+}
+
+/* Make a runner. */
+pt_runner *pt_runner_new(const pt_runner_options *o, pt_forward_fn forward,
+                         pt_report_fn report, void *ctx)
+{
+    if (!o || o->checkpoint_interval < 0 || o->max_pending_bytes == 0)
+        return NULL;
+    pt_runner *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->opt = *o;
+    r->forward = forward;
+    r->report = report;
+    r->ctx = ctx;
+    r->core = pt_core_new(&r->opt.core, sink, r);
+    r->batch = malloc(BATCH_BYTES);
+    if (!r->core || !r->batch)
+        goto fail;
+    if (o->file) {
+        if (pt_recfile_init(&r->file, o->file, o->file_mode, o->dir_mode) != 0)
+            goto fail;
+        r->have_file = 1;
+    }
+    if (o->state_file) {
+        if (pt_checkpoint_init(&r->ckpt, o->state_file) != 0)
+            goto fail;
+        r->have_ckpt = 1;
+    }
+    r->opt.file = r->opt.state_file = NULL;     /* the copies live in file / ckpt */
+    return r;
+fail:
+    pt_runner_free(r);
+    return NULL;
+}
+
+/* Write queued records (whole batches); 0 when nothing waits any more. */
+static int write_out(pt_runner *r)
+{
+    if (!r->have_file)
+        return 0;
+    while (r->out.head) {
+        size_t n = 0;
+        uint64_t last_seq = 0;
+        const pt_outrec *q = r->out.head;
+        for (; q && (n == 0 || n + q->len + 1 <= BATCH_BYTES); q = q->next) {
+            if (q->len + 1 > BATCH_BYTES) {     /* a huge record: alone */
+                if (n == 0)
+                    last_seq = q->seq;
+                break;
+            }
+            memcpy(r->batch + n, q->text, q->len);
+            r->batch[n + q->len] = '\n';
+            n += q->len + 1;
+            last_seq = q->seq;
+        }
+        int rc;
+        if (n == 0) {                           /* the huge record, in two writes' worth */
+            pt_outrec *h = r->out.head;
+            char *tmp = malloc(h->len + 1);
+            if (!tmp) {
+                errno = ENOMEM;
+                rc = -1;
+            } else {
+                memcpy(tmp, h->text, h->len);
+                tmp[h->len] = '\n';
+                rc = pt_recfile_write(&r->file, tmp, h->len + 1);
+                free(tmp);
+            }
+        } else {
+            rc = pt_recfile_write(&r->file, r->batch, n);
+        }
+        if (r->failing)
+            r->st.write_retries++;
+        if (rc != 0) {
+            r->st.write_errors++;
+            if (!r->failing)
+                say(r, 1, errno, "cannot write records to '%s': %zu records (%zu bytes) held, "
+                    "retrying", r->file.path, r->out.count, r->out.bytes);
+            r->failing = 1;
+            return -1;
+        }
+        if (r->failing)
+            say(r, 0, 0, "writing records to '%s' works again", r->file.path);
+        r->failing = 0;
+        /* these records are in the file: journal the checkpointed ones */
+        r->ids_len = 0;
+        pt_outrec *p;
+        while ((p = r->out.head) && p->seq <= last_seq) {
+            if (p->id_len && r->have_ckpt)
+                note_id(r, pt_outrec_id(p), p->id_len);
+            free(pt_outbox_pop(&r->out));
+            r->st.records_written++;
+        }
+        if (r->have_ckpt && pt_checkpoint_journal(&r->ckpt, last_seq, r->ids, r->ids_len,
+                                                   r->core->clock_usec) != 0)
+            say(r, 1, errno, "cannot append to the journal '%s'", r->ckpt.journal_path);
+        r->ids_len = 0;
+    }
+    return 0;
+}
+
+/* Is the bound of held records reached (lines refused)? */
+static int held_full(const pt_runner *r)
+{
+    return r->failing && r->out.bytes >= r->opt.max_pending_bytes;
+}
+
+static void catch_up(pt_runner *r);
+
+/* Write a checkpoint now (records written first, where possible). */
+static void checkpoint(pt_runner *r, int64_t mono_usec)
+{
+    catch_up(r);
+    write_out(r);
+    journal_forwarded(r);
+    r->last_ckpt_mono = mono_usec;
+    if (pt_checkpoint_save(&r->ckpt, r->core, &r->out) != 0) {
+        if (r->st.checkpoint_errors++ == 0 || r->dirty)
+            say(r, 1, errno, "cannot write the state file '%s'", r->ckpt.path);
+        return;
+    }
+    r->st.checkpoints++;
+    r->dirty = 0;
+}
+
+/* Load the state file. The file and its journal stay as they are until
+ * the first checkpoint (they describe the state until then). */
+void pt_runner_start(pt_runner *r, int64_t mono_usec, int64_t wall_sec)
+{
+    r->last_ckpt_mono = mono_usec;
+    if (!r->have_ckpt)
+        return;
+    pt_state_error why;
+    char aside[4200];
+    switch (pt_checkpoint_load(&r->ckpt, r->core, &r->out, wall_sec, &why, aside, sizeof aside,
+                               &r->catch_up_usec)) {
+    case PT_CKPT_LOADED: {
+        pt_stats s;
+        pt_core_stats(r->core, &s);
+        say(r, 0, 0, "state file '%s' loaded: %llu open mails, %llu sessions, %zu records to write",
+            r->ckpt.path, (unsigned long long)s.cache_entries, (unsigned long long)s.sessions,
+            r->out.count);
+        break;
+    }
+    case PT_CKPT_BAD:
+        say(r, 1, why == PT_STATE_IO ? errno : 0,
+            "state file '%s' %s: %s%s; correlation starts empty", r->ckpt.path,
+            pt_state_error_text(why), aside[0] ? "renamed to " : "could not be renamed aside",
+            aside);
+        break;
+    case PT_CKPT_NONE:
+        break;
+    }
+    r->dirty = 1;
+}
+
+/* After a kill: move the log's clock to where the journal says it was,
+ * so what had timed out then times out again (from the first feed or tick:
+ * the daemon's outputs run by then). */
+static void catch_up(pt_runner *r)
+{
+    if (!r->catch_up_usec)
+        return;
+    int64_t u = r->catch_up_usec;
+    pt_time t = { .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
+    r->catch_up_usec = 0;
+    pt_core_tick(r->core, &t);
+    journal_forwarded(r);
+}
+
+/* Take one line. */
+pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
+{
+    catch_up(r);
+    if (held_full(r) && (write_out(r) != 0 || held_full(r))) {
+        r->st.suspended++;
+        r->last_line_mono = mono_usec;          /* lines wait: the input is not quiet */
+        return PT_RUN_SUSPENDED;
+    }
+    pt_core_feed(r->core, l);
+    r->last_line_mono = mono_usec;
+    r->have_line = 1;
+    r->dirty = 1;
+    journal_forwarded(r);
+    if (!r->failing && (r->out.bytes >= FLUSH_BYTES
+                        || r->out.bytes >= r->opt.max_pending_bytes / 2))
+        write_out(r);
+    return PT_RUN_OK;
+}
+
+/* Count a malformed line. */
+void pt_runner_count_malformed(pt_runner *r)
+{
+    pt_core_count_malformed(r->core);
+}
+
+/* The timer. */
+pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
+{
+    catch_up(r);
+    write_out(r);
+    if (!r->failing && r->have_line && mono_usec - r->last_line_mono >= QUIET_USEC) {
+        pt_core_tick_quiet(r->core, mono_usec - r->last_line_mono);
+        journal_forwarded(r);
+        if (!r->failing)
+            write_out(r);
+    }
+    if (r->have_ckpt && r->opt.checkpoint_interval > 0 && r->dirty
+        && mono_usec - r->last_ckpt_mono >= (int64_t)(r->opt.checkpoint_interval * 1e6))
+        checkpoint(r, mono_usec);
+    return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;
+}
+
+/* Retry writing now. */
+pt_run_status pt_runner_try_resume(pt_runner *r)
+{
+    write_out(r);
+    return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;
+}
+
+/* HUP: write what waits, reopen at the next write. */
+void pt_runner_reopen(pt_runner *r)
+{
+    write_out(r);
+    if (r->have_file)
+        pt_recfile_close(&r->file);
+}
+
+/* End every open mail now. */
+void pt_runner_flush(pt_runner *r)
+{
+    pt_core_flush(r->core);
+    journal_forwarded(r);
+    write_out(r);
+}
+
+/* Stop: save the state (or end the open mails), write, report losses. */
+int pt_runner_stop(pt_runner *r)
+{
+    r->stopping = 1;
+    int lost = 0;
+    if (r->have_ckpt) {
+        uint64_t before = r->st.checkpoints;
+        r->dirty = 1;
+        checkpoint(r, r->last_ckpt_mono);
+        if (r->st.checkpoints == before) {
+            pt_stats s;
+            pt_core_stats(r->core, &s);
+            say(r, 1, 0, "stopping: the state file could not be written: %llu open mails "
+                "and %zu records not yet written are lost", (unsigned long long)s.cache_entries,
+                r->out.count);
+            lost = 1;
+        }
+        return lost ? -1 : 0;
+    }
+    pt_stats s;
+    pt_core_stats(r->core, &s);
+    if (!r->have_file && s.cache_entries > 0) {
+        say(r, 1, 0, "stopping: %llu open mails dropped (no file and no state file)",
+            (unsigned long long)s.cache_entries);
+        lost = 1;
+    }
+    pt_core_flush(r->core);
+    if (r->have_file && write_out(r) != 0) {
+        say(r, 1, errno, "stopping: %zu records could not be written to '%s' and are lost",
+            r->out.count, r->file.path);
+        lost = 1;
+    }
+    return lost ? -1 : 0;
+}
+
+/* Free everything. */
+void pt_runner_free(pt_runner *r)
+{
+    if (!r)
+        return;
+    if (r->core) {
+        r->stopping = 1;
+        r->have_file = 0;                       /* nothing more to write */
+        pt_core_free(r->core);
+    }
+    pt_outbox_clear(&r->out);
+    if (r->file.path)
+        pt_recfile_destroy(&r->file);
+    if (r->have_ckpt)
+        pt_checkpoint_destroy(&r->ckpt);
+    free(r->ids);
+    free(r->batch);
+    free(r);
+}
+
+/* Copy the counters. */
+void pt_runner_stats_get(const pt_runner *r, pt_runner_stats *s)
+{
+    *s = r->st;
+    pt_core_stats(r->core, &s->core);
+    s->records_pending = r->out.count;
+    s->pending_bytes = r->out.bytes;
+}
+
+/* The core. */
+pt_core *pt_runner_core(pt_runner *r)
+{
+    return r->core;
+}
