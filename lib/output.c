@@ -46,8 +46,10 @@ int pt_mkdirs_for(const char *path, mode_t mode)
 }
 
 /* Open the file for appending, making its directories first. */
-static int open_file(pt_recfile *f)
+int pt_recfile_open(pt_recfile *f)
 {
+    if (f->fd >= 0)
+        return 0;
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY;
     f->fd = open(f->path, flags, f->file_mode);
     if (f->fd < 0 && errno == ENOENT && pt_mkdirs_for(f->path, f->dir_mode) == 0)
@@ -58,7 +60,7 @@ static int open_file(pt_recfile *f)
 /* Write whole records or nothing. */
 int pt_recfile_write(pt_recfile *f, const char *data, size_t n)
 {
-    if (f->fd < 0 && open_file(f) != 0)
+    if (f->fd < 0 && pt_recfile_open(f) != 0)
         return -1;
     struct stat st;
     if (fstat(f->fd, &st) != 0) {

@@ -29,6 +29,9 @@ int pt_recfile_init(pt_recfile *f, const char *path, mode_t file_mode, mode_t di
  * is closed, to be opened afresh at the next try. */
 int pt_recfile_write(pt_recfile *f, const char *data, size_t n);
 
+/* Open now (creating it and its directories); 0 or -1 with errno. */
+int pt_recfile_open(pt_recfile *f);
+
 /* Close (reopened by the next write: log rotation). */
 void pt_recfile_close(pt_recfile *f);
 

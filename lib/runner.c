@@ -297,7 +297,7 @@ static void catch_up(pt_runner *r)
 pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
 {
     catch_up(r);
-    if (held_full(r) && (write_out(r) != 0 || held_full(r))) {
+    if (!r->stopping && held_full(r) && (write_out(r) != 0 || held_full(r))) {
         r->st.suspended++;
         r->last_line_mono = mono_usec;          /* lines wait: the input is not quiet */
         return PT_RUN_SUSPENDED;
@@ -311,6 +311,18 @@ pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
                         || r->out.bytes >= r->opt.max_pending_bytes / 2))
         write_out(r);
     return PT_RUN_OK;
+}
+
+/* Lines wait elsewhere: not quiet. */
+void pt_runner_note_input(pt_runner *r, int64_t mono_usec)
+{
+    r->last_line_mono = mono_usec;
+}
+
+/* Shutting down: no forwarding, no refusals. */
+void pt_runner_begin_stop(pt_runner *r)
+{
+    r->stopping = 1;
 }
 
 /* Count a malformed line. */
@@ -343,12 +355,15 @@ pt_run_status pt_runner_try_resume(pt_runner *r)
     return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;
 }
 
-/* HUP: write what waits, reopen at the next write. */
+/* HUP: write what waits, then open the file afresh (log rotation moved
+ * it); a failure shows at the next write. */
 void pt_runner_reopen(pt_runner *r)
 {
     write_out(r);
-    if (r->have_file)
+    if (r->have_file) {
         pt_recfile_close(&r->file);
+        pt_recfile_open(&r->file);
+    }
 }
 
 /* End every open mail now. */

@@ -82,6 +82,15 @@ pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec);
 /* Count a line whose header could not be read. */
 void pt_runner_count_malformed(pt_runner *r);
 
+/* Lines arrived but wait elsewhere (a reorder window): the input is not
+ * quiet, so the quiet-time clock must not move yet. */
+void pt_runner_note_input(pt_runner *r, int64_t mono_usec);
+
+/* The daemon is shutting down: from here on nothing is forwarded (its
+ * queues are going away) and no line is refused (the adapter hands over
+ * what it still holds); then pt_runner_stop. */
+void pt_runner_begin_stop(pt_runner *r);
+
 /* The timer (about once a second): quiet-time clock, writing (and retrying)
  * records, checkpoints when due. PT_RUN_SUSPENDED while lines are refused. */
 pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec);
@@ -89,7 +98,7 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec);
 /* Try to write what is held now; PT_RUN_OK when lines are taken again. */
 pt_run_status pt_runner_try_resume(pt_runner *r);
 
-/* Write what is held and reopen the file at the next write (HUP). */
+/* Write what is held, then open the file afresh (HUP after rotation). */
 void pt_runner_reopen(pt_runner *r);
 
 /* End every open mail now as "shutdown" (records forwarded and written):

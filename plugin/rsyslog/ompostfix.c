@@ -8,23 +8,29 @@
  *          ruleset="postfix_records"            # and/or: one new message per record
  *          maxEntries="100000" idleTimeout="7200" linger="2"
  *          includeRaw="off" emitDeferred="off"
- *          stateFile="/var/lib/rsyslog/ompostfix.state")
+ *          stateFile="/var/spool/rsyslog/ompostfix.state" checkpointInterval="10")
  *
  * The action gets the message object (OMSR_TPL_AS_MSG) and hands its parsed
  * fields - time reported, HOSTNAME, program and pid (from the TAG for RFC 3164,
  * APP-NAME and PROCID for RFC 5424), MSG - to the core without reformatting.
  *
- * Threads: one pt_core per action instance, guarded by pData->mut; doAction
- * may run on several workers at once, doHUP on the main thread, and a tick
- * thread per instance advances the log's clock with wall time while no lines
- * arrive. Every sink call (file write, submitMsg2 into the ruleset) happens
- * with that lock held, so records leave in the order the core emits them.
+ * The records file, its back-pressure, the state file's checkpoints and the
+ * quiet-time clock are the core's pt_runner (include/postfix-trace/runner.h):
+ * when records cannot be written and the bound of held records is reached,
+ * doAction returns RS_RET_SUSPENDED without taking the message, so rsyslog
+ * keeps it in its queue and retries (tryResume) on action.resumeInterval.
+ *
+ * Threads: one pt_runner per action instance, guarded by pData->mut;
+ * doAction may run on several workers at once, doHUP on the main thread,
+ * and a tick thread per instance drives the runner's timer. Every record
+ * leaves (file, submitMsg2 into the ruleset) with that lock held, so records
+ * leave in the order the core emits them.
  *
  * Life cycle: newActInst checks parameters (config errors name the
- * parameter); activateCnf (never reached by `rsyslogd -N1`) opens the file,
- * loads the state file and starts the tick thread; freeInstance runs after
- * the queues are gone: it saves open entries to the state file, or writes
- * them to the file with end "shutdown" - it never submits messages.
+ * parameter); activateCnf (never reached by `rsyslogd -N1`) loads the state
+ * file and starts the tick thread; freeInstance runs after the queues are
+ * gone: the runner saves open entries to the state file, or writes them to
+ * the file with end "shutdown" - it never submits messages.
  */
 #include "config.h"
 #include "rsyslog.h"
@@ -59,6 +65,7 @@
 /* After rsyslog's headers (the core's API uses no JSON library types). */
 #include "postfix-trace/core.h"
 #include "postfix-trace/line.h"
+#include "postfix-trace/runner.h"
 
 MODULE_TYPE_OUTPUT
 MODULE_TYPE_NOKEEP
@@ -80,7 +87,9 @@ enum {
     C_REC_DISCARDED, C_REC_ABORTED, C_REC_TIMEOUT, C_REC_EVICTED,
     C_REC_SHUTDOWN, C_REC_REJECT, C_REC_PROGRESS,
     C_CACHE_ENTRIES, C_CACHE_HIGH_WATER, C_EVICTIONS, C_TIMEOUTS,
-    C_WRITE_ERRORS,
+    C_SESSIONS, C_SESSIONS_EVICTED, C_RECORDS_TRUNCATED,
+    C_WRITE_ERRORS, C_WRITE_RETRIES, C_RECORDS_PENDING, C_RECORDS_WRITTEN,
+    C_SUSPENDED, C_CHECKPOINTS, C_CHECKPOINT_ERRORS,
     C_N
 };
 static const char *const ctr_names[C_N] = {
@@ -90,10 +99,10 @@ static const char *const ctr_names[C_N] = {
     "records.discarded", "records.aborted", "records.timeout", "records.evicted",
     "records.shutdown", "records.reject", "records.progress",
     "cache_entries", "cache_high_water", "evictions", "timeouts",
-    "write_errors"
+    "sessions", "sessions_evicted", "records_truncated",
+    "write_errors", "write_retries", "records_pending", "records_written",
+    "lines_refused", "checkpoints", "checkpoint_errors"
 };
-
-enum sink_mode { SINK_ALL = 0, SINK_FILE_ONLY, SINK_DISCARD };
 
 /* a line held in the reorder window (one allocation: fields follow) */
 struct pend {
@@ -113,20 +122,13 @@ typedef struct _instanceData {
     char *rulesetName;          /* target ruleset or NULL */
     ruleset_t *pRuleset;
     char *stateFile;
-    pt_core_options opt;
+    pt_runner_options opt;      /* file / stateFile point at the strings above */
 
     /* run time, all guarded by mut */
     pthread_mutex_t mut;
-    pt_core *core;
-    int fd;                     /* output file, -1 when closed */
-    int write_err_logged;       /* an error was reported and not yet cleared */
-    enum sink_mode mode;
+    pt_runner *runner;
     struct fjson_tokener *tok;
-    char *wbuf;                 /* records + '\n' not yet written */
-    size_t wbuf_size, wbuf_len;
-    size_t wbuf_recs;           /* records in wbuf */
-    int64_t last_mono_us;       /* CLOCK_MONOTONIC when the last line was fed, 0: none */
-    uint64_t write_errors;
+    int suspended;              /* the runner refused a line: refuse until resumed */
     int activated;
 
     /* reorder window: lines wait here, sorted by (time, arrival), until they
@@ -177,6 +179,12 @@ static struct cnfparamdescr actpdescr[] = {
     { "includeraw", eCmdHdlrBinary, 0 },
     { "emitdeferred", eCmdHdlrBinary, 0 },
     { "statefile", eCmdHdlrString, 0 },
+    { "checkpointinterval", eCmdHdlrString, 0 },
+    { "maxpendingbytes", eCmdHdlrString, 0 },
+    { "maxrecipients", eCmdHdlrString, 0 },
+    { "maxevents", eCmdHdlrString, 0 },
+    { "maxrawlines", eCmdHdlrString, 0 },
+    { "maxtextbytes", eCmdHdlrString, 0 },
     { "reorderwindow", eCmdHdlrString, 0 },
     { "orderby", eCmdHdlrString, 0 }
 };
@@ -194,108 +202,18 @@ instName(const instanceData *pData)
 
 /* ---------------------------------------------------------------- output */
 
-static void flushFile(instanceData *pData);
-
-/* Flush buffered records, then close the output file. */
-static void
-closeFile(instanceData *pData)
-{
-    flushFile(pData);
-    if(pData->fd >= 0) {
-        close(pData->fd);
-        pData->fd = -1;
-    }
-}
-
-static int
-openFile(instanceData *pData)
-{
-    if(pData->file == NULL || pData->fd >= 0)
-        return 0;
-    pData->fd = open(pData->file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-    if(pData->fd < 0) {
-        if(!pData->write_err_logged) {
-            LogError(errno, RS_RET_FILE_OPEN_ERROR,
-                     "ompostfix[%s]: cannot open file '%s'", instName(pData), pData->file);
-            pData->write_err_logged = 1;
-        }
-        return -1;
-    }
-    return 0;
-}
-
-/* Write the buffered records (whole lines, O_APPEND); mut held. On failure
- * they are counted as write errors and the file is reopened next time. */
-static void
-flushFile(instanceData *pData)
-{
-    size_t off = 0;
-
-    if(pData->wbuf_len == 0)
-        return;
-    if(pData->fd < 0 && openFile(pData) != 0) {
-        pData->write_errors += pData->wbuf_recs;
-        pData->wbuf_len = pData->wbuf_recs = 0;
-        return;
-    }
-    while(off < pData->wbuf_len) {
-        ssize_t w = write(pData->fd, pData->wbuf + off, pData->wbuf_len - off);
-        if(w < 0) {
-            if(errno == EINTR)
-                continue;
-            if(!pData->write_err_logged) {
-                LogError(errno, RS_RET_IO_ERROR, "ompostfix[%s]: write to '%s' failed",
-                         instName(pData), pData->file);
-                pData->write_err_logged = 1;
-            }
-            pData->write_errors += pData->wbuf_recs;
-            pData->wbuf_len = pData->wbuf_recs = 0;
-            /* try a fresh open next time (disk full, file gone ...) */
-            close(pData->fd);
-            pData->fd = -1;
-            return;
-        }
-        off += (size_t) w;
-    }
-    pData->wbuf_len = pData->wbuf_recs = 0;
-    pData->write_err_logged = 0;
-}
-
-/* Buffer one record and its newline; written when 64 KiB are buffered, at
- * every tick (at most a second later), at HUP and at stop; mut held. */
-static void
-writeRecord(instanceData *pData, const char *json, size_t len)
-{
-    size_t n = len + 1;
-
-    if(pData->wbuf_size - pData->wbuf_len < n) {
-        size_t sz = pData->wbuf_size ? pData->wbuf_size : 65536;
-        char *p;
-        while(sz - pData->wbuf_len < n)
-            sz *= 2;
-        if((p = realloc(pData->wbuf, sz)) == NULL) {
-            ++pData->write_errors;
-            return;
-        }
-        pData->wbuf = p;
-        pData->wbuf_size = sz;
-    }
-    memcpy(pData->wbuf + pData->wbuf_len, json, len);
-    pData->wbuf[pData->wbuf_len + len] = '\n';
-    pData->wbuf_len += n;
-    pData->wbuf_recs++;
-    if(pData->wbuf_len >= 65536)
-        flushFile(pData);
-}
-
 /* A new message for the ruleset: MSG is the record's JSON text, $!postfix
- * the record parsed, HOSTNAME the record's host. */
+ * the record parsed, HOSTNAME the record's host. The runner's forward
+ * callback; called with pData->mut held, never after shutdown began. */
 static void
-submitRecord(instanceData *pData, const char *json, size_t len)
+submitRecord(void *ctx, const char *json, size_t len)
 {
+    instanceData *pData = ctx;
     smsg_t *pMsg = NULL;
     struct fjson_object *obj, *host = NULL;
 
+    if(pData->pRuleset == NULL)     /* not found at config time (reported then) */
+        return;
     fjson_tokener_reset(pData->tok);
     obj = fjson_tokener_parse_ex(pData->tok, json, (int) len);
     if(obj == NULL) {
@@ -326,117 +244,61 @@ submitRecord(instanceData *pData, const char *json, size_t len)
     submitMsg2(pMsg);
 }
 
-/* The core's sink; called with pData->mut held. */
+/* The runner's report callback: into rsyslog's own log. */
 static void
-recordSink(void *ctx, const char *json, size_t len)
+reportCondition(void *ctx, int is_error, int err_no, const char *msg)
 {
     instanceData *pData = ctx;
-    if(pData->mode == SINK_DISCARD)
-        return;
-    if(pData->file != NULL)
-        writeRecord(pData, json, len);
-    if(pData->mode == SINK_ALL && pData->pRuleset != NULL)
-        submitRecord(pData, json, len);
+    if(is_error)
+        LogError(err_no, RS_RET_IO_ERROR, "ompostfix[%s]: %s", instName(pData), msg);
+    else
+        LogMsg(0, NO_ERRCODE, LOG_INFO, "ompostfix[%s]: %s", instName(pData), msg);
 }
 
-/* Copy the core's counters to the statsobj counters; mut held. */
+/* Copy the runner's counters to the statsobj counters; mut held. */
 static void
 updateStats(instanceData *pData)
 {
-    pt_stats s;
+    pt_runner_stats rs;
+    const pt_stats *s = &rs.core;
     uint64_t w[C_N];
     int i;
 
-    if(pData->core == NULL)
+    if(pData->runner == NULL)
         return;
-    pt_core_stats(pData->core, &s);
-    w[C_LINES_SEEN] = s.lines_seen;
-    w[C_LINES_POSTFIX] = s.lines_postfix;
-    w[C_LINES_PARSED] = s.lines_parsed;
-    w[C_LINES_UNRECOGNISED] = s.lines_unrecognised;
-    w[C_LINES_MALFORMED] = s.lines_malformed;
-    w[C_REC_REMOVED] = s.rec_removed;
-    w[C_REC_EXPIRED] = s.rec_expired;
-    w[C_REC_DELETED] = s.rec_deleted;
-    w[C_REC_REJECTED] = s.rec_rejected;
-    w[C_REC_DISCARDED] = s.rec_discarded;
-    w[C_REC_ABORTED] = s.rec_aborted;
-    w[C_REC_TIMEOUT] = s.rec_timeout;
-    w[C_REC_EVICTED] = s.rec_evicted;
-    w[C_REC_SHUTDOWN] = s.rec_shutdown;
-    w[C_REC_REJECT] = s.rec_reject;
-    w[C_REC_PROGRESS] = s.rec_progress;
-    w[C_CACHE_ENTRIES] = s.cache_entries;
-    w[C_CACHE_HIGH_WATER] = s.cache_high_water;
-    w[C_EVICTIONS] = s.evictions;
-    w[C_TIMEOUTS] = s.timeouts;
-    w[C_WRITE_ERRORS] = pData->write_errors;
+    pt_runner_stats_get(pData->runner, &rs);
+    w[C_LINES_SEEN] = s->lines_seen;
+    w[C_LINES_POSTFIX] = s->lines_postfix;
+    w[C_LINES_PARSED] = s->lines_parsed;
+    w[C_LINES_UNRECOGNISED] = s->lines_unrecognised;
+    w[C_LINES_MALFORMED] = s->lines_malformed;
+    w[C_REC_REMOVED] = s->rec_removed;
+    w[C_REC_EXPIRED] = s->rec_expired;
+    w[C_REC_DELETED] = s->rec_deleted;
+    w[C_REC_REJECTED] = s->rec_rejected;
+    w[C_REC_DISCARDED] = s->rec_discarded;
+    w[C_REC_ABORTED] = s->rec_aborted;
+    w[C_REC_TIMEOUT] = s->rec_timeout;
+    w[C_REC_EVICTED] = s->rec_evicted;
+    w[C_REC_SHUTDOWN] = s->rec_shutdown;
+    w[C_REC_REJECT] = s->rec_reject;
+    w[C_REC_PROGRESS] = s->rec_progress;
+    w[C_CACHE_ENTRIES] = s->cache_entries;
+    w[C_CACHE_HIGH_WATER] = s->cache_high_water;
+    w[C_EVICTIONS] = s->evictions;
+    w[C_TIMEOUTS] = s->timeouts;
+    w[C_SESSIONS] = s->sessions;
+    w[C_SESSIONS_EVICTED] = s->sessions_evicted;
+    w[C_RECORDS_TRUNCATED] = s->records_truncated;
+    w[C_WRITE_ERRORS] = rs.write_errors;
+    w[C_WRITE_RETRIES] = rs.write_retries;
+    w[C_RECORDS_PENDING] = rs.records_pending;
+    w[C_RECORDS_WRITTEN] = rs.records_written;
+    w[C_SUSPENDED] = rs.suspended;
+    w[C_CHECKPOINTS] = rs.checkpoints;
+    w[C_CHECKPOINT_ERRORS] = rs.checkpoint_errors;
     for(i = 0; i < C_N; ++i)
         __atomic_store_n(&pData->ctr[i], (intctr_t) w[i], __ATOMIC_RELAXED);
-}
-
-/* ------------------------------------------------------------ state file */
-
-static void
-loadState(instanceData *pData)
-{
-    FILE *f;
-
-    if(pData->stateFile == NULL)
-        return;
-    if((f = fopen(pData->stateFile, "re")) == NULL) {
-        if(errno != ENOENT)
-            LogError(errno, RS_RET_FILE_OPEN_ERROR, "ompostfix[%s]: cannot read state file '%s'",
-                     instName(pData), pData->stateFile);
-        return;
-    }
-    if(pt_core_load(pData->core, f) != 0) {
-        LogError(0, RS_RET_ERR, "ompostfix[%s]: state file '%s' is not valid - ignored",
-                 instName(pData), pData->stateFile);
-        fclose(f);
-        return;
-    }
-    fclose(f);
-    /* the entries live in memory now; a crash must not replay them twice */
-    if(unlink(pData->stateFile) != 0)
-        LogError(errno, RS_RET_IO_ERROR, "ompostfix[%s]: cannot remove state file '%s' after loading",
-                 instName(pData), pData->stateFile);
-}
-
-/* temp file + fsync + rename; 0 on success */
-static int
-saveState(instanceData *pData)
-{
-    char *tmp;
-    size_t n = strlen(pData->stateFile) + 8;
-    FILE *f;
-    int fd, ok;
-
-    if((tmp = malloc(n)) == NULL)
-        return -1;
-    snprintf(tmp, n, "%s.tmp", pData->stateFile);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if(fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-        LogError(errno, RS_RET_FILE_OPEN_ERROR, "ompostfix[%s]: cannot write state file '%s'",
-                 instName(pData), tmp);
-        if(fd >= 0)
-            close(fd);
-        free(tmp);
-        return -1;
-    }
-    ok = pt_core_save(pData->core, f) == 0;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if(ok && rename(tmp, pData->stateFile) != 0)
-        ok = 0;
-    if(!ok) {
-        LogError(errno, RS_RET_IO_ERROR, "ompostfix[%s]: saving state to '%s' failed",
-                 instName(pData), pData->stateFile);
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok ? 0 : -1;
 }
 
 /* ------------------------------------------------------- reorder window */
@@ -449,12 +311,16 @@ monoUsec(void)
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Feed one line to the core and note when (for quiet ticks); mut held. */
-static void
+/* Feed one line to the runner; -1 when it refused it (records cannot be
+ * written and the bound is reached); mut held. */
+static int
 feedLine(instanceData *pData, const pt_line *l, int64_t now_us)
 {
-    pt_core_feed(pData->core, l);
-    pData->last_mono_us = now_us ? now_us : monoUsec();
+    if(pt_runner_feed(pData->runner, l, now_us ? now_us : monoUsec()) == PT_RUN_SUSPENDED) {
+        pData->suspended = 1;
+        return -1;
+    }
+    return 0;
 }
 
 /* The reorder window in force: the configured one; by default 0.5 s when
@@ -531,7 +397,8 @@ pendPop(instanceData *pData)
     return p;
 }
 
-/* Feed the lines that waited long enough (all: every line); mut held. */
+/* Feed the lines that waited long enough (all: every line) until the
+ * runner refuses one; mut held. */
 static void
 pendDrain(instanceData *pData, int all, int64_t now)
 {
@@ -542,7 +409,6 @@ pendDrain(instanceData *pData, int all, int64_t now)
         size_t off = 0;
         if(!all && pData->ring_n <= REORDER_MAX_PENDING && p->arrived_us + win > now)
             break;
-        p = pendPop(pData);
         memset(&l, 0, sizeof(l));
         l.time = p->time;
         l.host = pt_slice_make(p->data + off, p->len[0]); off += p->len[0];
@@ -550,8 +416,9 @@ pendDrain(instanceData *pData, int all, int64_t now)
         l.pid = pt_slice_make(p->data + off, p->len[2]); off += p->len[2];
         l.msg = pt_slice_make(p->data + off, p->len[3]); off += p->len[3];
         l.raw = pt_slice_make(p->data + off, p->len[4]);
-        feedLine(pData, &l, now);
-        free(p);
+        if(feedLine(pData, &l, now) != 0)
+            break;              /* stays first in the window; retried later */
+        free(pendPop(pData));
     }
 }
 
@@ -583,15 +450,11 @@ tickThread(void *arg)
         /* once shutdown begins, queues go away: emit nothing from here */
         if(glbl.GetGlobalInputTermState() != 0)
             continue;
-        pendDrain(pData, 0, monoUsec());
-        flushFile(pData);
-        if(pData->ring_n == 0 && pData->last_mono_us != 0) {
-            int64_t el = monoUsec() - pData->last_mono_us;
-            if(el >= 1000000) {     /* quiet for a second: move the log's clock */
-                pt_core_tick_quiet(pData->core, el);
-                flushFile(pData);
-            }
-        }
+        int64_t now = monoUsec();
+        pendDrain(pData, 0, now);
+        if(pData->ring_n > 0)       /* lines wait in the window: not quiet */
+            pt_runner_note_input(pData->runner, now);
+        pt_runner_tick(pData->runner, now);
         updateStats(pData);
     }
     pthread_mutex_unlock(&pData->mut);
@@ -617,10 +480,9 @@ BEGINcreateInstance
 CODESTARTcreateInstance
     pthread_mutex_init(&pData->mut, NULL);
     pthread_cond_init(&pData->tick_cond, NULL);
-    pData->fd = -1;
     pData->reorder_window = 0.5;
     pData->reorder_auto = 1;
-    pt_core_options_default(&pData->opt);
+    pt_runner_options_default(&pData->opt);
 ENDcreateInstance
 
 BEGINcreateWrkrInstance
@@ -647,29 +509,16 @@ CODESTARTfreeInstance
 
     stopTick(pData);
     pthread_mutex_lock(&pData->mut);
-    if(pData->core != NULL) {
-        /* the queues are gone: never submit from here */
-        pData->mode = SINK_FILE_ONLY;
-        pendDrain(pData, 1, 0);
+    if(pData->runner != NULL) {
         if(pData->activated) {
-            pt_stats s;
-            pt_core_stats(pData->core, &s);
-            if(pData->stateFile != NULL && saveState(pData) == 0) {
-                pData->mode = SINK_DISCARD;     /* saved, restored at the next start */
-            } else if(pData->file == NULL && s.cache_entries > 0) {
-                LogMsg(0, NO_ERRCODE, LOG_WARNING,
-                       "ompostfix[%s]: %llu open entries dropped at shutdown (no file "
-                       "and no stateFile)", instName(pData), (unsigned long long) s.cache_entries);
-            }
-            if(pData->mode != SINK_DISCARD && pData->file != NULL)
-                openFile(pData);
-        } else {
-            pData->mode = SINK_DISCARD;         /* config check run: nothing to write */
+            /* the queues are gone: the runner submits nothing from here */
+            pt_runner_begin_stop(pData->runner);
+            pendDrain(pData, 1, 0);
+            pt_runner_stop(pData->runner);
         }
-        pt_core_free(pData->core);
-        pData->core = NULL;
+        pt_runner_free(pData->runner);          /* a config check run: nothing to write */
+        pData->runner = NULL;
     }
-    closeFile(pData);
     pthread_mutex_unlock(&pData->mut);
     if(pData->stats != NULL)
         statsobj.Destruct(&pData->stats);
@@ -684,7 +533,6 @@ CODESTARTfreeInstance
         msgPropDescrDestruct(&pData->orderProp);
         free(pData->orderBy);
     }
-    free(pData->wbuf);
     free(pData->name);
     free(pData->file);
     free(pData->rulesetName);
@@ -705,17 +553,27 @@ CODESTARTdbgPrintInstInfo
               pData->stateFile ? pData->stateFile : "");
 ENDdbgPrintInstInfo
 
+/* rsyslog retries a suspended action here (action.resumeInterval): write
+ * what is held; the action resumes once lines are taken again. */
 BEGINtryResume
+    instanceData *pData = pWrkrData->pData;
 CODESTARTtryResume
+    pthread_mutex_lock(&pData->mut);
+    if(pData->runner != NULL && pt_runner_try_resume(pData->runner) == PT_RUN_OK) {
+        pData->suspended = 0;
+        pendDrain(pData, 0, monoUsec());
+    }
+    if(pData->suspended)
+        iRet = RS_RET_SUSPENDED;
+    updateStats(pData);
+    pthread_mutex_unlock(&pData->mut);
 ENDtryResume
 
 BEGINdoHUP
 CODESTARTdoHUP
     pthread_mutex_lock(&pData->mut);
-    closeFile(pData);
-    pData->write_err_logged = 0;
-    if(pData->activated)
-        openFile(pData);
+    if(pData->runner != NULL)
+        pt_runner_reopen(pData->runner);
     pthread_mutex_unlock(&pData->mut);
 ENDdoHUP
 
@@ -846,7 +704,7 @@ CODESTARTdoAction
     }
     l.msg = pt_slice_make((const char *) p, (size_t) n);
 
-    if(pData->opt.include_raw) {
+    if(pData->opt.core.include_raw) {
         uchar *raw;
         int rawlen;
         getRawMsg(pMsg, &raw, &rawlen);
@@ -869,24 +727,32 @@ CODESTARTdoAction
     }
 
     pthread_mutex_lock(&pData->mut);
+    if(pData->suspended) {          /* not taken: rsyslog keeps it and retries */
+        pthread_mutex_unlock(&pData->mut);
+        ABORT_FINALIZE(RS_RET_SUSPENDED);
+    }
     if(!have_key)
         key = pData->last_key;      /* no sequence number: keep it near its neighbours */
     else if(pData->orderBy != NULL)
         pData->last_key = key;
-    if(pData->core != NULL) {
+    if(pData->runner != NULL) {
         if(malformed) {
-            pt_core_count_malformed(pData->core);
+            pt_runner_count_malformed(pData->runner);
         } else {
             int64_t now = monoUsec();
             if(effectiveWindow(pData) <= 0 || pendPush(pData, &l, key, now) != 0) {
                 pendDrain(pData, 1, now);
-                feedLine(pData, &l, now);
+                if(pData->ring_n > 0 || feedLine(pData, &l, now) != 0) {
+                    pData->suspended = 1;
+                    iRet = RS_RET_SUSPENDED;
+                }
             } else {
                 pendDrain(pData, 0, now);
             }
         }
     }
     pthread_mutex_unlock(&pData->mut);
+finalize_it:
 ENDdoAction
 
 /* "1.5" -> 1.5; a number >= 0 (or > 0), no trailing garbage */
@@ -935,11 +801,11 @@ CODESTARTnewActInst
         if(!pvals[i].bUsed)
             continue;
         if(!strcmp(pname, "includeraw")) {
-            pData->opt.include_raw = (int) pvals[i].val.d.n;
+            pData->opt.core.include_raw = (int) pvals[i].val.d.n;
             continue;
         }
         if(!strcmp(pname, "emitdeferred")) {
-            pData->opt.emit_deferred = (int) pvals[i].val.d.n;
+            pData->opt.core.emit_deferred = (int) pvals[i].val.d.n;
             continue;
         }
         free(sval);
@@ -964,7 +830,7 @@ CODESTARTnewActInst
                 pData->stateFile = sval;
             sval = NULL;
         } else if(!strcmp(pname, "maxentries")) {
-            if(parseCount(sval, &pData->opt.max_entries) != 0) {
+            if(parseCount(sval, &pData->opt.core.max_entries) != 0) {
                 LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'maxEntries': invalid "
                          "value '%s' (a whole number from 1 to 100000000)", sval);
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
@@ -995,6 +861,35 @@ CODESTARTnewActInst
             }
             pData->reorder_window = d;
             pData->reorder_auto = 0;
+        } else if(!strcmp(pname, "maxrecipients") || !strcmp(pname, "maxevents")
+                  || !strcmp(pname, "maxrawlines") || !strcmp(pname, "maxtextbytes")) {
+            uint32_t *dst = !strcmp(pname, "maxrecipients") ? &pData->opt.core.max_recipients
+                : !strcmp(pname, "maxevents") ? &pData->opt.core.max_events
+                : !strcmp(pname, "maxrawlines") ? &pData->opt.core.max_raw_lines
+                : &pData->opt.core.max_text;
+            if(parseCount(sval, dst) != 0 || (dst == &pData->opt.core.max_text && *dst < 64)) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter '%s': invalid value '%s' "
+                         "(a whole number from %d to 100000000)", actpblk.descr[i].name, sval,
+                         dst == &pData->opt.core.max_text ? 64 : 1);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+        } else if(!strcmp(pname, "maxpendingbytes")) {
+            uint32_t v;
+            if(parseCount(sval, &v) != 0 || v < 4096) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'maxPendingBytes': invalid "
+                         "value '%s' (bytes, a whole number from 4096 to 100000000)", sval);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            pData->opt.max_pending_bytes = v;
+        } else if(!strcmp(pname, "checkpointinterval")) {
+            double d;
+            if(parseSeconds(sval, &d) != 0 || d > 86400) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'checkpointInterval': "
+                         "invalid value '%s' (seconds, a number from 0 to 86400; 0: only at stop)",
+                         sval);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            pData->opt.checkpoint_interval = d;
         } else if(!strcmp(pname, "idletimeout") || !strcmp(pname, "linger")) {
             double d;
             int idle = !strcmp(pname, "idletimeout");
@@ -1005,9 +900,9 @@ CODESTARTnewActInst
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
             if(idle)
-                pData->opt.idle_timeout = d;
+                pData->opt.core.idle_timeout = d;
             else
-                pData->opt.linger = d;
+                pData->opt.core.linger = d;
         } else {
             DBGPRINTF("ompostfix: program error, non-handled param '%s'\n", pname);
         }
@@ -1024,7 +919,10 @@ CODESTARTnewActInst
             pData->pRuleset = NULL;
     }
 
-    if((pData->core = pt_core_new(&pData->opt, recordSink, pData)) == NULL) {
+    pData->opt.file = pData->file;
+    pData->opt.state_file = pData->stateFile;
+    if((pData->runner = pt_runner_new(&pData->opt, pData->rulesetName ? submitRecord : NULL,
+                                      reportCondition, pData)) == NULL) {
         LogError(0, RS_RET_OUT_OF_MEMORY, "ompostfix: cannot create the correlation core");
         ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
     }
@@ -1088,8 +986,7 @@ CODESTARTactivateCnf
             continue;
         pthread_mutex_lock(&inst->mut);
         inst->activated = 1;
-        loadState(inst);
-        openFile(inst);
+        pt_runner_start(inst->runner, monoUsec(), (int64_t) time(NULL));
         updateStats(inst);
         pthread_mutex_unlock(&inst->mut);
         inst->tick_stop = 0;
