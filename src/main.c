@@ -2,7 +2,8 @@
  * main.c - the postfix-trace command: read Postfix logs (files in order,
  * or standard input), feed each line to the core, write one JSON record per
  * line to standard output, flush open mails at the end (end "shutdown"),
- * and print the counters on standard error with --stats.
+ * and print the counters on standard error with --stats. A write error
+ * (disk full) stops the reading and gives exit status 3.
  * Memory: one core, one reader at a time. Single-threaded.
  */
 #include "options.h"
@@ -48,7 +49,7 @@ static int feed_file(pt_core *core, pt_header_reader *hr, const char *path)
     size_t n;
     pt_read_result rr;
     pt_line line;
-    while ((rr = pt_reader_next(r, &s, &n)) != PT_READ_EOF) {
+    while ((rr = pt_reader_next(r, &s, &n)) != PT_READ_EOF && !ferror(stdout)) {
         if (rr == PT_READ_ERROR) {
             fprintf(stderr, "postfix-trace: %s: %s\n", path, pt_reader_error(r));
             pt_reader_close(r);
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
     if (opt.n_files == 0) {
         status = feed_file(core, hr, "-") ? 1 : 0;
     } else {
-        for (int i = 0; i < opt.n_files; i++)
+        for (int i = 0; i < opt.n_files && !ferror(stdout); i++)
             if (feed_file(core, hr, opt.files[i]))
                 status = 1;
     }
@@ -105,8 +106,9 @@ int main(int argc, char **argv)
     pt_core_free(core);
     pt_header_reader_free(hr);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "postfix-trace: write error: %s\n", strerror(errno));
-        status = 1;
+        fprintf(stderr, "postfix-trace: cannot write the records: %s (reading stopped "
+                "there; the output is incomplete)\n", strerror(errno));
+        status = 3;
     }
     return status;
 }

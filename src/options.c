@@ -44,7 +44,8 @@ static const char usage_text[] =
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
 "\n"
-"Exit status: 0 on success, 1 when an input could not be read, 2 on bad usage.\n";
+"Exit status: 0 on success, 1 when an input could not be read, 2 on bad usage,\n"
+"3 when the records could not be written (e.g. disk full).\n";
 
 /* Parse a non-negative integer in [min, max]; 0 on success. */
 static int parse_long(const char *s, long min, long max, long *out)
