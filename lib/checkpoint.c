@@ -3,7 +3,8 @@
  * checkpoint.h). Journal lines: "W <seq>" (records up to seq written),
  * "D <id>" (the record of checkpointed entry id written) and "C <usec>"
  * (the log's clock). A torn last line
- * (kill -9 mid-append) is ignored.
+ * (kill -9 mid-append) is ignored. Lines that concern an older file than
+ * the one loaded are harmless: its ids and sequence numbers are not in it.
  */
 #include "checkpoint.h"
 
@@ -37,7 +38,8 @@ int pt_checkpoint_init(pt_checkpoint *k, const char *path)
     k->path = concat(path, "");
     k->tmp_path = concat(path, ".tmp");
     k->journal_path = concat(path, ".journal");
-    if (!k->path || !k->tmp_path || !k->journal_path) {
+    k->old_journal_path = concat(path, ".journal.old");
+    if (!k->path || !k->tmp_path || !k->journal_path || !k->old_journal_path) {
         pt_checkpoint_destroy(k);
         return -1;
     }
@@ -52,6 +54,7 @@ void pt_checkpoint_destroy(pt_checkpoint *k)
     free(k->path);
     free(k->tmp_path);
     free(k->journal_path);
+    free(k->old_journal_path);
     memset(k, 0, sizeof *k);
     k->journal_fd = -1;
 }
@@ -146,6 +149,7 @@ pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int6
     if (!f) {
         if (errno == ENOENT) {
             unlink(k->journal_path);        /* a journal without its file means nothing */
+            unlink(k->old_journal_path);
             return PT_CKPT_NONE;
         }
         *why = PT_STATE_IO;
@@ -154,6 +158,7 @@ pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int6
         if (pt_table_init(&v.ids) != 0) {
             *why = PT_STATE_NOMEM;
         } else {
+            journal_read(k->old_journal_path, &v);
             journal_read(k->journal_path, &v);
             pt_state_load(c, b, f, v.seq, journal_has, &v, why);
             *journal_clock = v.clock;
@@ -169,27 +174,56 @@ pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int6
         && rename(k->path, aside) != 0)
         aside[0] = '\0';
     unlink(k->journal_path);
+    unlink(k->old_journal_path);
     return PT_CKPT_BAD;
 }
 
-/* Write a checkpoint, then empty the journal. */
-int pt_checkpoint_save(pt_checkpoint *k, pt_core *c, const pt_outbox *b)
+/* Snapshot under the lock; start a new journal. */
+int pt_checkpoint_begin(pt_checkpoint *k, pt_core *c, const pt_outbox *b, pt_snapshot *s)
+{
+    if (pt_snapshot_take(s, c, b) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (k->journal_fd >= 0) {
+        close(k->journal_fd);
+        k->journal_fd = -1;
+    }
+    /* keep the journal of the file on disk until the new file is there; if
+     * an older rotation is still pending (its write failed), go on
+     * appending: lines about older files are harmless */
+    if (access(k->old_journal_path, F_OK) != 0)
+        rename(k->journal_path, k->old_journal_path);
+    k->saved_max_seq = b && b->tail ? b->tail->seq : 0;
+    k->journaled_seq = 0;
+    return 0;
+}
+
+/* Write the snapshot: temp file, fsync, rename (no lock needed). */
+int pt_checkpoint_write(const pt_checkpoint *k, const pt_snapshot *s)
 {
     int fd = open(k->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT && pt_mkdirs_for(k->tmp_path, 0700) == 0)
         fd = open(k->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        errno = e;
+    if (fd < 0)
         return -1;
+    size_t off = 0;
+    int ok = 1;
+    while (ok && off < s->len) {
+        ssize_t w = write(fd, s->buf + off, s->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            ok = 0;
+        } else {
+            off += (size_t)w;
+        }
     }
-    int ok = pt_state_save(c, b, f) == 0;
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = ok && fsync(fd) == 0;
     int e = errno;
-    ok = (fclose(f) == 0) && ok;
+    ok = (close(fd) == 0) && ok;
     if (ok && rename(k->tmp_path, k->path) != 0)
         ok = 0;
     if (!ok) {
@@ -198,15 +232,14 @@ int pt_checkpoint_save(pt_checkpoint *k, pt_core *c, const pt_outbox *b)
         errno = e;
         return -1;
     }
-    /* the new file holds everything the journal described */
-    if (k->journal_fd >= 0) {
-        close(k->journal_fd);
-        k->journal_fd = -1;
-    }
-    unlink(k->journal_path);
-    k->saved_max_seq = b && b->tail ? b->tail->seq : 0;
-    k->journaled_seq = 0;
     return 0;
+}
+
+/* After the write: the old journal is done with when the file is there. */
+void pt_checkpoint_end(pt_checkpoint *k, int written)
+{
+    if (written)
+        unlink(k->old_journal_path);
 }
 
 /* Append written-records facts to the journal. */

@@ -19,7 +19,7 @@
 #include "core_internal.h"
 
 typedef struct pt_checkpoint {
-    char *path, *tmp_path, *journal_path;
+    char *path, *tmp_path, *journal_path, *old_journal_path;
     int journal_fd;             /* -1 until the first append */
     uint64_t saved_max_seq;     /* highest record seq in the last checkpoint */
     uint64_t journaled_seq;     /* highest written seq journaled since */
@@ -45,9 +45,17 @@ pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int6
                                 pt_state_error *why, char *aside, size_t size,
                                 int64_t *journal_clock);
 
-/* Write a checkpoint of c and b; then empty the journal. 0, or -1 with
- * errno (the previous checkpoint and journal stay valid). */
-int pt_checkpoint_save(pt_checkpoint *k, pt_core *c, const pt_outbox *b);
+/* A checkpoint in two steps, so the daemon's lock is held only for the
+ * snapshot: pt_checkpoint_begin (under the lock) takes the snapshot into s
+ * and starts a new journal (the old one, STATE.journal.old, still serves
+ * the old file); pt_checkpoint_write (without the lock: touches only the
+ * files) writes it to a temp file, fsyncs and renames it in place;
+ * pt_checkpoint_end (under the lock) drops the old journal when it worked.
+ * -1 with errno from begin (no memory) or write (the old file and both
+ * journals stay valid). */
+int pt_checkpoint_begin(pt_checkpoint *k, pt_core *c, const pt_outbox *b, pt_snapshot *s);
+int pt_checkpoint_write(const pt_checkpoint *k, const pt_snapshot *s);
+void pt_checkpoint_end(pt_checkpoint *k, int written);
 
 /* Journal that records up to seq were written, and the ids (NUL-separated
  * list, total bytes len) of checkpointed entries among them, and the log's

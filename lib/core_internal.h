@@ -46,6 +46,24 @@ const char *pt_state_error_text(pt_state_error e);
 /* Says whether a checkpointed entry's record (by id) was written already. */
 typedef int (*pt_state_written_fn)(void *ctx, const char *id, size_t len);
 
+#define PT_STATE_FILE_FORMAT "postfix-trace-state"
+#define PT_STATE_FILE_VERSION 1
+
+/* A state file's text, built in memory (state_write.c). */
+typedef struct pt_snapshot {
+    char *buf;
+    size_t len, cap;
+    uint64_t hash;              /* FNV-1a of the lines so far */
+} pt_snapshot;
+
+/* Snapshot entries, sessions, clock and the records still in outbox b (may
+ * be NULL) into s (zeroed, or holding an earlier snapshot's buffer, which
+ * is reused); marks the entries saved. 0, or -1 on no memory. */
+int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b);
+
+/* Free a snapshot's buffer. */
+void pt_snapshot_free(pt_snapshot *s);
+
 /* Save entries, sessions, clock and the records still in outbox b (may be
  * NULL) to f; marks the entries saved. 0, or -1 with errno. */
 int pt_state_save(pt_core *c, const pt_outbox *b, FILE *f);

@@ -47,6 +47,9 @@ struct pt_runner {
     int dirty;                  /* something changed since the last checkpoint */
     int64_t last_line_mono, last_ckpt_mono;
     int64_t catch_up_usec;      /* log clock the journal reached before a kill */
+    pt_snapshot spare;          /* the last checkpoint's buffer, for reuse */
+    int ckpt_busy;              /* a checkpoint job is out */
+    int ckpt_failing;           /* the last checkpoint could not be written */
     int have_line;
     pt_runner_stats st;
 };
@@ -232,20 +235,91 @@ static int held_full(const pt_runner *r)
 
 static void catch_up(pt_runner *r);
 
-/* Write a checkpoint now (records written first, where possible). */
-static void checkpoint(pt_runner *r, int64_t mono_usec)
+struct pt_checkpoint_job {
+    pt_snapshot snap;
+    const pt_checkpoint *ckpt;
+    int rc, err;
+};
+
+/* Take a checkpoint's snapshot now (records written first, where
+ * possible); NULL on no memory (reported). */
+static pt_checkpoint_job *checkpoint_begin(pt_runner *r, int64_t mono_usec)
 {
     catch_up(r);
     write_out(r);
     journal_forwarded(r);
     r->last_ckpt_mono = mono_usec;
-    if (pt_checkpoint_save(&r->ckpt, r->core, &r->out) != 0) {
-        if (r->st.checkpoint_errors++ == 0 || r->dirty)
-            say(r, 1, errno, "cannot write the state file '%s'", r->ckpt.path);
-        return;
+    pt_checkpoint_job *j = calloc(1, sizeof *j);
+    if (j) {
+        j->snap = r->spare;
+        memset(&r->spare, 0, sizeof r->spare);
+        j->ckpt = &r->ckpt;
+        if (pt_checkpoint_begin(&r->ckpt, r->core, &r->out, &j->snap) == 0) {
+            r->ckpt_busy = 1;
+            r->dirty = 0;
+            return j;
+        }
+        pt_snapshot_free(&j->snap);
+        free(j);
     }
-    r->st.checkpoints++;
-    r->dirty = 0;
+    r->st.checkpoint_errors++;
+    say(r, 1, ENOMEM, "no memory for a checkpoint of the state file '%s'", r->ckpt.path);
+    return NULL;
+}
+
+/* Checkpoint due (or forced)? Then its snapshot. */
+pt_checkpoint_job *pt_runner_checkpoint_due(pt_runner *r, int64_t mono_usec, int force)
+{
+    if (!r->have_ckpt || r->ckpt_busy)
+        return NULL;
+    if (!force && (r->opt.checkpoint_interval <= 0 || !r->dirty
+                   || mono_usec - r->last_ckpt_mono < (int64_t)(r->opt.checkpoint_interval * 1e6)))
+        return NULL;
+    return checkpoint_begin(r, mono_usec);
+}
+
+/* Write the job's file. */
+void pt_checkpoint_job_run(pt_checkpoint_job *j)
+{
+    errno = 0;
+    j->rc = pt_checkpoint_write(j->ckpt, &j->snap);
+    j->err = errno;
+}
+
+/* Account for a finished job. */
+void pt_runner_checkpoint_done(pt_runner *r, pt_checkpoint_job *j)
+{
+    pt_checkpoint_end(&r->ckpt, j->rc == 0);
+    if (j->rc == 0) {
+        r->st.checkpoints++;
+        if (r->st.checkpoint_errors && r->ckpt_failing)
+            say(r, 0, 0, "writing the state file '%s' works again", r->ckpt.path);
+        r->ckpt_failing = 0;
+    } else {
+        r->st.checkpoint_errors++;
+        r->dirty = 1;
+        if (!r->ckpt_failing)
+            say(r, 1, j->err, "cannot write the state file '%s'", r->ckpt.path);
+        r->ckpt_failing = 1;
+    }
+    pt_snapshot_free(&r->spare);
+    r->spare = j->snap;                 /* its buffer serves the next snapshot */
+    free(j);
+    r->ckpt_busy = 0;
+}
+
+/* Write a checkpoint now, all under the caller's lock; 0 when written. */
+static int checkpoint(pt_runner *r, int64_t mono_usec)
+{
+    if (r->ckpt_busy)
+        return -1;
+    pt_checkpoint_job *j = checkpoint_begin(r, mono_usec);
+    if (!j)
+        return -1;
+    pt_checkpoint_job_run(j);
+    int rc = j->rc;
+    pt_runner_checkpoint_done(r, j);
+    return rc;
 }
 
 /* Load the state file. The file and its journal stay as they are until
@@ -344,7 +418,7 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
     }
     if (r->have_ckpt && r->opt.checkpoint_interval > 0 && r->dirty
         && mono_usec - r->last_ckpt_mono >= (int64_t)(r->opt.checkpoint_interval * 1e6))
-        checkpoint(r, mono_usec);
+        checkpoint(r, mono_usec);       /* the adapter did not take it out of its lock */
     return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;
 }
 
@@ -380,10 +454,7 @@ int pt_runner_stop(pt_runner *r)
     r->stopping = 1;
     int lost = 0;
     if (r->have_ckpt) {
-        uint64_t before = r->st.checkpoints;
-        r->dirty = 1;
-        checkpoint(r, r->last_ckpt_mono);
-        if (r->st.checkpoints == before) {
+        if (checkpoint(r, r->last_ckpt_mono) != 0) {
             pt_stats s;
             pt_core_stats(r->core, &s);
             say(r, 1, 0, "stopping: the state file could not be written: %llu open mails "
@@ -424,6 +495,7 @@ void pt_runner_free(pt_runner *r)
         pt_recfile_destroy(&r->file);
     if (r->have_ckpt)
         pt_checkpoint_destroy(&r->ckpt);
+    pt_snapshot_free(&r->spare);
     free(r->ids);
     free(r->batch);
     free(r);

@@ -7,6 +7,8 @@
  * bytes before it. A file that fails any check loads nothing.
  * pt_core_save_file writes a temp file, fsyncs it and renames it in place.
  *
+ * Writing is state_write.c (fast, into memory); loading here uses json-c.
+ *
  * Memory: json-c objects are built and freed per entry; loaded entries are
  * owned by the core. Thread-safety: as the core (one thread at a time).
  */
@@ -20,8 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STATE_FORMAT "postfix-trace-state"
-#define STATE_VERSION 1
 #define MAX_STATE_BYTES ((size_t)1 << 32)
 
 /* A string field of pt_entry, by offset, for the generic (de)serialiser. */
@@ -51,19 +51,7 @@ static uint64_t fnv(uint64_t h, const char *p, size_t n)
     return h;
 }
 
-/* A pt_time as [sec, usec, frac_digits, utc_off_min, valid]. */
-static json_object *time_json(const pt_time *t)
-{
-    json_object *a = json_object_new_array_ext(5);
-    json_object_array_add(a, json_object_new_int64(t->sec));
-    json_object_array_add(a, json_object_new_int(t->usec));
-    json_object_array_add(a, json_object_new_int(t->frac_digits));
-    json_object_array_add(a, json_object_new_int(t->utc_off_min));
-    json_object_array_add(a, json_object_new_int(t->valid));
-    return a;
-}
-
-/* Read a pt_time written by time_json; 0 on success. */
+/* Read a pt_time written as [sec, usec, frac_digits, utc_off_min, valid]. */
 static int time_read(json_object *a, pt_time *t)
 {
     if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) != 5)
@@ -74,16 +62,6 @@ static int time_read(json_object *a, pt_time *t)
     t->utc_off_min = (int16_t)json_object_get_int(json_object_array_get_idx(a, 3));
     t->valid = (int8_t)json_object_get_int(json_object_array_get_idx(a, 4));
     return t->usec < 0 || t->usec > 999999 || t->frac_digits < 0 || t->frac_digits > 6 ? -1 : 0;
-}
-
-/* Put the string fields listed in f of struct base into o. */
-static void put_strings(json_object *o, const void *base, const str_field *f, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *s = *(char *const *)((const char *)base + f[i].off);
-        if (s)
-            json_object_object_add(o, f[i].name, json_object_new_string(s));
-    }
 }
 
 /* Read the string fields f from o into base, copying into e's arena. */
@@ -97,98 +75,11 @@ static void get_strings(pt_entry *e, json_object *o, void *base, const str_field
     }
 }
 
-/* Add an integer member. */
-static void put_int(json_object *o, const char *k, int64_t v)
-{
-    json_object_object_add(o, k, json_object_new_int64(v));
-}
-
 /* An integer member, or def when absent. */
 static int64_t get_int(json_object *o, const char *k, int64_t def)
 {
     json_object *v;
     return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : def;
-}
-
-/* An entry as a JSON object. */
-static json_object *entry_json(const pt_entry *e)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "host", json_object_new_string(e->host));
-    json_object_object_add(o, "queue_id", json_object_new_string(e->queue_id));
-    put_strings(o, e, entry_strings, sizeof entry_strings / sizeof entry_strings[0]);
-    put_int(o, "state", e->state);
-    put_int(o, "end", e->end);
-    put_int(o, "flags", e->created | e->expired << 1 | e->discard_pending << 2
-            | e->cleanup_seen << 3 | e->qmgr_seen << 4 | e->progress_emitted << 5
-            | e->has_pickup << 7);
-    put_int(o, "touched", e->touched_usec);
-    put_int(o, "ended", e->ended_usec);
-    put_int(o, "reuse_seq", e->reuse_seq);
-    put_int(o, "lines", e->lines);
-    put_int(o, "port", e->client.port);
-    put_int(o, "tls_bits", e->client.tls_bits);
-    put_int(o, "pickup_uid", e->pickup_uid);
-    put_int(o, "size", e->size);
-    put_int(o, "nrcpt", e->nrcpt);
-    json_object_object_add(o, "first_seen", time_json(&e->first_seen));
-    json_object_object_add(o, "last_seen", time_json(&e->last_seen));
-    json_object *rs = json_object_new_array();
-    for (uint32_t i = 0; i < e->n_rcpts; i++) {
-        const pt_rcpt *r = &e->rcpts[i];
-        json_object *ro = json_object_new_object();
-        put_strings(ro, r, rcpt_strings, sizeof rcpt_strings / sizeof rcpt_strings[0]);
-        json_object_object_add(ro, "time", time_json(&r->time));
-        json_object *d = json_object_new_array_ext(5);
-        json_object_array_add(d, json_object_new_double(r->delay));
-        for (int k = 0; k < 4; k++)
-            json_object_array_add(d, json_object_new_double(r->delays[k]));
-        json_object_object_add(ro, "delays", d);
-        put_int(ro, "smtp_code", r->smtp_code);
-        put_int(ro, "attempts", r->attempts);
-        json_object_array_add(rs, ro);
-    }
-    json_object_object_add(o, "rcpts", rs);
-    json_object *es = json_object_new_array();
-    for (uint32_t i = 0; i < e->n_events; i++) {
-        json_object *eo = json_object_new_object();
-        json_object_object_add(eo, "time", time_json(&e->events[i].time));
-        json_object_object_add(eo, "service", json_object_new_string(e->events[i].service ? e->events[i].service : ""));
-        json_object_object_add(eo, "action", json_object_new_string(e->events[i].action ? e->events[i].action : ""));
-        json_object_object_add(eo, "text", json_object_new_string(e->events[i].text ? e->events[i].text : ""));
-        json_object_array_add(es, eo);
-    }
-    json_object_object_add(o, "events", es);
-    json_object *ns = json_object_new_array();
-    for (uint32_t i = 0; i < e->n_notes; i++) {
-        json_object *no = json_object_new_object();
-        put_int(no, "kind", e->notes[i].kind);
-        json_object_object_add(no, "queue_id", json_object_new_string(e->notes[i].queue_id ? e->notes[i].queue_id : ""));
-        json_object_array_add(ns, no);
-    }
-    json_object_object_add(o, "notes", ns);
-    json_object *raw = json_object_new_array();
-    for (uint32_t i = 0; i < e->n_raw; i++)
-        json_object_array_add(raw, json_object_new_string(e->raw[i] ? e->raw[i] : ""));
-    json_object_object_add(o, "raw", raw);
-    const pt_truncated *t = &e->trunc;
-    json_object *tr = json_object_new_array_ext(5);
-    int64_t tv[5] = { t->recipients, t->events, t->notifications, t->raw, t->text };
-    for (int k = 0; k < 5; k++)
-        json_object_array_add(tr, json_object_new_int64(tv[k]));
-    json_object_object_add(o, "trunc", tr);
-    json_object *ov = json_object_new_array();
-    for (uint32_t i = 0; e->overflow && i <= e->overflow_mask; i++) {
-        if (!e->overflow[i].key_hash)
-            continue;
-        char hx[24];
-        snprintf(hx, sizeof hx, "%016" PRIx64 "%u", e->overflow[i].key_hash,
-                 (unsigned)e->overflow[i].status);
-        json_object_array_add(ov, json_object_new_string(hx));
-    }
-    json_object_object_add(o, "overflow", ov);
-    put_int(o, "overflow_mask", e->overflow_status_mask);
-    return o;
 }
 
 /* Restore the truncation counts and overflow recipients of e from o. */
@@ -320,37 +211,6 @@ static const str_field session_strings[] = {
     SF(client.tls_cipher), SF(from), SF(queue_id)
 };
 
-/* An smtpd session as a JSON object (marked "session"). */
-static json_object *session_json(const pt_session *ss)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "session", json_object_new_boolean(1));
-    json_object_object_add(o, "host", json_object_new_string(ss->host));
-    json_object_object_add(o, "pid", json_object_new_string(ss->pid));
-    put_strings(o, ss, session_strings, sizeof session_strings / sizeof session_strings[0]);
-    put_int(o, "touched", ss->touched_usec);
-    put_int(o, "port", ss->client.port);
-    put_int(o, "tls_bits", ss->client.tls_bits);
-    put_int(o, "lost", ss->lost);
-    put_int(o, "n_lines", ss->n_lines);
-    json_object_object_add(o, "first_time", time_json(&ss->first_time));
-    json_object *raw = json_object_new_array();
-    for (uint32_t i = 0; i < ss->n_raw; i++)
-        json_object_array_add(raw, json_object_new_string(ss->raw[i]));
-    json_object_object_add(o, "raw", raw);
-    json_object *ps = json_object_new_array();
-    for (uint32_t i = 0; i < ss->n_pending; i++) {
-        json_object *po = json_object_new_object();
-        json_object_object_add(po, "time", time_json(&ss->pending[i].time));
-        json_object_object_add(po, "service", json_object_new_string(ss->pending[i].service));
-        json_object_object_add(po, "action", json_object_new_string(ss->pending[i].action));
-        json_object_object_add(po, "text", json_object_new_string(ss->pending[i].text));
-        json_object_array_add(ps, po);
-    }
-    json_object_object_add(o, "pending", ps);
-    return o;
-}
-
 /* Rebuild a session from its JSON object; NULL when it is not valid. */
 static pt_session *session_from_json(json_object *o)
 {
@@ -401,85 +261,6 @@ static pt_session *session_from_json(json_object *o)
 bad:
     pt_session_free(ss);
     return NULL;
-}
-
-/* Write one line (text + '\n') and fold it into the checksum. */
-static int put_line(FILE *f, const char *s, uint64_t *h)
-{
-    size_t n = strlen(s);
-    *h = fnv(*h, s, n);
-    *h = fnv(*h, "\n", 1);
-    return fwrite(s, 1, n, f) == n && putc('\n', f) != EOF ? 0 : -1;
-}
-
-/* Save the entries of one list (and mark them saved: their records are
- * journaled once written, so a restart from this file skips them). */
-static int save_list(FILE *f, pt_dlink *head, uint64_t *h, uint64_t *count)
-{
-    for (pt_dlink *l = head->next; l != head; l = l->next) {
-        pt_entry *e = (pt_entry *)((char *)l - offsetof(pt_entry, order));
-        e->saved = 1;
-        json_object *o = entry_json(e);
-        int r = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), h);
-        json_object_put(o);
-        if (r)
-            return -1;
-        (*count)++;
-    }
-    return 0;
-}
-
-/* Save the records still waiting in outbox b. */
-static int save_records(FILE *f, const pt_outbox *b, uint64_t *h, uint64_t *count)
-{
-    for (const pt_outrec *r = b ? b->head : NULL; r; r = r->next) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "record", json_object_new_string_len(r->text, (int)r->len));
-        json_object_object_add(o, "seq", json_object_new_int64((int64_t)r->seq));
-        int rc = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), h);
-        json_object_put(o);
-        if (rc)
-            return -1;
-        (*count)++;
-    }
-    return 0;
-}
-
-/* Save every open and lingering entry, the sessions and the waiting records. */
-int pt_state_save(pt_core *c, const pt_outbox *b, FILE *f)
-{
-    uint64_t h = 1469598103934665603ULL, count = 0, n_records = 0;
-    char buf[200];
-    snprintf(buf, sizeof buf, "{\"format\":\"%s\",\"version\":%d,\"clock\":%" PRId64
-             ",\"next_seq\":%" PRIu64 "}", STATE_FORMAT, STATE_VERSION, c->clock_usec,
-             b ? b->next_seq : 0);
-    if (put_line(f, buf, &h) || save_list(f, &c->linger, &h, &count)
-        || save_list(f, &c->open_lru, &h, &count))
-        return -1;
-    uint64_t n_sessions = 0;
-    for (pt_dlink *l = c->session_lru.next; l != &c->session_lru; l = l->next) {
-        pt_session *ss = (pt_session *)((char *)l - offsetof(pt_session, order));
-        json_object *o = session_json(ss);
-        int r = put_line(f, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), &h);
-        json_object_put(o);
-        if (r)
-            return -1;
-        n_sessions++;
-    }
-    if (save_records(f, b, &h, &n_records))
-        return -1;
-    snprintf(buf, sizeof buf, "{\"entries\":%" PRIu64 ",\"sessions\":%" PRIu64
-             ",\"records\":%" PRIu64 ",\"checksum\":\"%016" PRIx64 "\"}",
-             count, n_sessions, n_records, h);
-    if (fputs(buf, f) == EOF || putc('\n', f) == EOF || fflush(f) == EOF)
-        return -1;
-    return 0;
-}
-
-/* Save without waiting records (the command, tests). */
-int pt_core_save(pt_core *c, FILE *f)
-{
-    return pt_state_save(c, NULL, f);
 }
 
 /* Insert a loaded entry into the core's table and lists. */
@@ -578,9 +359,9 @@ static pt_state_error check_header(const char *line, json_object **hdr)
     if (!*hdr || !json_object_is_type(*hdr, json_type_object)
         || !json_object_object_get_ex(*hdr, "format", &fmt)
         || !json_object_is_type(fmt, json_type_string)
-        || strcmp(json_object_get_string(fmt), STATE_FORMAT) != 0)
+        || strcmp(json_object_get_string(fmt), PT_STATE_FILE_FORMAT) != 0)
         return PT_STATE_FOREIGN;
-    return get_int(*hdr, "version", 0) == STATE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
+    return get_int(*hdr, "version", 0) == PT_STATE_FILE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
 }
 
 /* Load a state file written by pt_state_save into an empty core. */
@@ -632,8 +413,8 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
     if (strcmp(json_object_get_string(cs), want) != 0)
         goto out;
     *why = PT_STATE_INVALID;
-    int64_t count = get_int(trl, "entries", -1), n_sess = get_int(trl, "sessions", 0);
-    int64_t n_rec_want = get_int(trl, "records", 0);
+    int64_t count = get_int(trl, "entries", -1), n_sess = get_int(trl, "sessions", -1);
+    int64_t n_rec_want = get_int(trl, "records", -1);
     if (count < 0 || n_sess < 0 || n_rec_want < 0 || count > (int64_t)len
         || n_sess > (int64_t)len)
         goto out;

@@ -95,6 +95,22 @@ void pt_runner_begin_stop(pt_runner *r);
  * records, checkpoints when due. PT_RUN_SUSPENDED while lines are refused. */
 pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec);
 
+/* A checkpoint in three steps, so the daemon's lock is held only while the
+ * snapshot is taken (a few microseconds per open mail), not while the file
+ * is written and fsynced. Without these calls pt_runner_tick writes due
+ * checkpoints itself, under the caller's lock. */
+typedef struct pt_checkpoint_job pt_checkpoint_job;
+
+/* Under the lock: when a checkpoint is due (or `force`), snapshot the state
+ * and return the job; else NULL. */
+pt_checkpoint_job *pt_runner_checkpoint_due(pt_runner *r, int64_t mono_usec, int force);
+
+/* Without the lock: write the job's file (temp file, fsync, rename). */
+void pt_checkpoint_job_run(pt_checkpoint_job *j);
+
+/* Under the lock again: account for the job, report a failure, free it. */
+void pt_runner_checkpoint_done(pt_runner *r, pt_checkpoint_job *j);
+
 /* Try to write what is held now; PT_RUN_OK when lines are taken again. */
 pt_run_status pt_runner_try_resume(pt_runner *r);
 

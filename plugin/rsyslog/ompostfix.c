@@ -451,10 +451,18 @@ tickThread(void *arg)
         if(glbl.GetGlobalInputTermState() != 0)
             continue;
         int64_t now = monoUsec();
+        pt_checkpoint_job *job;
         pendDrain(pData, 0, now);
         if(pData->ring_n > 0)       /* lines wait in the window: not quiet */
             pt_runner_note_input(pData->runner, now);
         pt_runner_tick(pData->runner, now);
+        /* a due checkpoint: snapshot under the lock, the file written without it */
+        if((job = pt_runner_checkpoint_due(pData->runner, now, 0)) != NULL) {
+            pthread_mutex_unlock(&pData->mut);
+            pt_checkpoint_job_run(job);
+            pthread_mutex_lock(&pData->mut);
+            pt_runner_checkpoint_done(pData->runner, job);
+        }
         updateStats(pData);
     }
     pthread_mutex_unlock(&pData->mut);

@@ -514,7 +514,7 @@ START_TEST(state_rejects_every_damage)
     for (size_t cut = 0; cut < len; cut += 7) {
         pt_core *k = pt_core_new(&o, keep, &c);
         FILE *g = fmemopen(buf, cut ? cut : 1, "r");
-        ck_assert_int_eq(pt_core_load(k, g), -1);
+        ck_assert_msg(pt_core_load(k, g) == -1, "cut at %zu of %zu loads", cut, len);
         fclose(g);
         pt_stats st;
         pt_core_stats(k, &st);
@@ -526,7 +526,7 @@ START_TEST(state_rejects_every_damage)
         buf[pos] = (char)(saved ^ 0x20);
         pt_core *k = pt_core_new(&o, keep, &c);
         FILE *g = fmemopen(buf, len, "r");
-        ck_assert_int_eq(pt_core_load(k, g), -1);
+        ck_assert_msg(pt_core_load(k, g) == -1, "byte %zu changed loads", pos);
         fclose(g);
         pt_core_free(k);
         buf[pos] = saved;
