@@ -47,13 +47,13 @@ const char *pt_state_error_text(pt_state_error e);
 typedef int (*pt_state_written_fn)(void *ctx, const char *id, size_t len);
 
 #define PT_STATE_FILE_FORMAT "postfix-trace-state"
-#define PT_STATE_FILE_VERSION 1
+#define PT_STATE_FILE_VERSION 2     /* 2: CRC-32 (zlib) instead of FNV-1a */
 
 /* A state file's text, built in memory (state_write.c). */
 typedef struct pt_snapshot {
     char *buf;
     size_t len, cap;
-    uint64_t hash;              /* FNV-1a of the lines so far */
+    uint64_t hash;              /* CRC-32 of the lines so far */
 } pt_snapshot;
 
 /* Snapshot entries, sessions, clock and the records still in outbox b (may

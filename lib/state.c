@@ -3,8 +3,8 @@
  * daemons' state file) and the smtpd sessions that stitch client facts onto
  * the next queue ID, so a mail whose lines straddle a restart still gets one
  * complete record. Format: JSON Lines — a header object, one object per
- * entry, and a trailer with the entry count and an FNV-1a checksum of all
- * bytes before it. A file that fails any check loads nothing.
+ * entry (then one per smtpd session and per record not yet written), and a
+ * trailer with the counts and a CRC-32 (zlib) of all bytes before it. A file that fails any check loads nothing.
  * pt_core_save_file writes a temp file, fsyncs it and renames it in place.
  *
  * Writing is state_write.c (fast, into memory); loading here uses json-c.
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define MAX_STATE_BYTES ((size_t)1 << 32)
 
@@ -42,14 +43,6 @@ static const str_field rcpt_strings[] = {
     RF(to), RF(orig_to), RF(status), RF(dsn), RF(service), RF(transport),
     RF(relay), RF(reply), RF(queued_as)
 };
-
-/* FNV-1a over a buffer, continuing from h. */
-static uint64_t fnv(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    return h;
-}
 
 /* Read a pt_time written as [sec, usec, frac_digits, utc_off_min, valid]. */
 static int time_read(json_object *a, pt_time *t)
@@ -405,10 +398,11 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
     json_object *cs;
     if (!trl || !json_object_object_get_ex(trl, "checksum", &cs))
         goto out;
-    uint64_t h = fnv(1469598103934665603ULL, buf, (size_t)(trailer - buf - 1));
-    h = fnv(h, "\n", 1);
+    uLong h = crc32(0L, Z_NULL, 0);
+    h = crc32(h, (const unsigned char *)buf, (uInt)(trailer - buf - 1));
+    h = crc32(h, (const unsigned char *)"\n", 1);     /* the newline the trailer cut off */
     char want[32];
-    snprintf(want, sizeof want, "%016" PRIx64, h);
+    snprintf(want, sizeof want, "%08lx", (unsigned long)h);
     *why = PT_STATE_CHECKSUM;
     if (strcmp(json_object_get_string(cs), want) != 0)
         goto out;

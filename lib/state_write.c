@@ -13,14 +13,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* FNV-1a over a buffer, continuing from h. */
-static uint64_t fnv(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    return h;
-}
+#include <zlib.h>
 
 /* Append the writer's text and a newline as one line; -1 on no memory. */
 static int put_line(pt_snapshot *s, pt_jw *w)
@@ -40,8 +33,8 @@ static int put_line(pt_snapshot *s, pt_jw *w)
     memcpy(s->buf + s->len, w->buf, w->len);
     s->buf[s->len + w->len] = '\n';
     s->len += w->len + 1;
-    s->hash = fnv(s->hash, w->buf, w->len);
-    s->hash = fnv(s->hash, "\n", 1);
+    s->hash = crc32(s->hash, (const unsigned char *)w->buf, (unsigned)w->len);
+    s->hash = crc32(s->hash, (const unsigned char *)"\n", 1);
     return 0;
 }
 
@@ -228,7 +221,7 @@ static int put_list(pt_snapshot *s, pt_jw *w, pt_dlink *head, uint64_t *count)
 int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
 {
     s->len = 0;
-    s->hash = 1469598103934665603ULL;
+    s->hash = crc32(0L, Z_NULL, 0);
     pt_jw w = { 0 };
     uint64_t entries = 0, sessions = 0, records = 0;
     pt_jw_obj(&w, NULL);
@@ -258,7 +251,7 @@ int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
     }
     if (!rc) {                              /* the trailer: counts and checksum */
         char sum[24];
-        snprintf(sum, sizeof sum, "%016" PRIx64, s->hash);
+        snprintf(sum, sizeof sum, "%08" PRIx64, s->hash);
         pt_jw_reset(&w);
         pt_jw_obj(&w, NULL);
         pt_jw_int(&w, "entries", (int64_t)entries);

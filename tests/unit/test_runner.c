@@ -265,8 +265,8 @@ START_TEST(bad_state_files_renamed_aside)
     static const struct { const char *content; const char *reason; } cases[] = {
         { "hello world\n", "is not a postfix-trace state file" },
         { "{\"format\":\"postfix-trace-state\",\"version\":99}\n", "format version" },
-        { "{\"format\":\"postfix-trace-state\",\"version\":1,\"clock\":0}\n{\"x\":", "is truncated" },
-        { "{\"format\":\"postfix-trace-state\",\"version\":1,\"clock\":0}\n"
+        { "{\"format\":\"postfix-trace-state\",\"version\":2,\"clock\":0}\n{\"x\":", "is truncated" },
+        { "{\"format\":\"postfix-trace-state\",\"version\":2,\"clock\":0}\n"
           "{\"entries\":0,\"sessions\":0,\"records\":0,\"checksum\":\"0000000000000000\"}\n",
           "fails its checksum" },
     };
