@@ -336,6 +336,11 @@ void pt_runner_start(pt_runner *r, int64_t mono_usec, int64_t wall_sec)
     case PT_CKPT_LOADED: {
         pt_stats s;
         pt_core_stats(r->core, &s);
+        if (!r->have_file && r->out.count) {    /* saved by a configuration with a file */
+            say(r, 1, 0, "state file '%s': %zu records waiting for a records file are dropped "
+                "(no file is configured now)", r->ckpt.path, r->out.count);
+            pt_outbox_clear(&r->out);
+        }
         say(r, 0, 0, "state file '%s' loaded: %llu open mails, %llu sessions, %zu records to write",
             r->ckpt.path, (unsigned long long)s.cache_entries, (unsigned long long)s.sessions,
             r->out.count);
