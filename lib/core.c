@@ -398,7 +398,7 @@ static void session_client(pt_session *s, const pt_event *ev)
 /* Copy an event's client facts into an entry. */
 static void entry_client(pt_entry *e, const pt_event *ev)
 {
-    pt_client_info_update(&e->arena, &e->client, ev);
+    pt_entry_client_update(e, ev);
 }
 
 /* The schema action of an event (the parser's normalised name if any). */

@@ -104,43 +104,52 @@ static int cut_utf8(char *str, size_t n, size_t max)
     return 1;
 }
 
-/* FNV-1a over the sanitised form of v (invalid bytes count as U+FFFD), so
- * raw bytes and their stored copy hash alike. */
-static uint64_t sanitised_hash(uint64_t h, pt_slice v)
+/* FNV-1a over the sanitised form of v (invalid bytes count as U+FFFD) cut
+ * as pt_entry_str cuts it at max bytes, so raw bytes and their stored copy
+ * hash alike. */
+static uint64_t sanitised_hash(uint64_t h, pt_slice v, size_t max)
 {
     const unsigned char *p = (const unsigned char *)v.p;
-    size_t i = 0;
+    size_t i = 0, out = 0;
     while (i < v.n) {
         size_t l = (p[i] >= 0x01 && p[i] < 0x80) ? 1 : utf8_seq(p + i, v.n - i);
         const unsigned char *q = l ? p + i : (const unsigned char *)"\xEF\xBF\xBD";
         size_t m = l ? l : 3;
+        if (out + m > max)
+            break;
         for (size_t k = 0; k < m; k++)
             h = (h ^ q[k]) * 1099511628211ULL;
+        out += m;
         i += l ? l : 1;
     }
     return h;
 }
 
+/* Does stored string s equal raw bytes v once v is sanitised and cut at
+ * max bytes (on a character boundary), as pt_entry_str stores it? */
+static int utf8_same_max(const char *s, pt_slice v, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)v.p;
+    size_t i = 0, out = 0;
+    while (i < v.n) {
+        size_t l = (p[i] >= 0x01 && p[i] < 0x80) ? 1 : utf8_seq(p + i, v.n - i);
+        const char *q = l ? (const char *)p + i : "\xEF\xBF\xBD";
+        size_t m = l ? l : 3;
+        if (out + m > max)
+            break;
+        if (strncmp(s, q, m) != 0)
+            return 0;
+        s += m;
+        out += m;
+        i += l ? l : 1;
+    }
+    return *s == '\0';
+}
+
 /* Does stored (sanitised) string s equal raw bytes v once v is sanitised? */
 int pt_utf8_same(const char *s, pt_slice v)
 {
-    const unsigned char *p = (const unsigned char *)v.p;
-    size_t i = 0;
-    while (i < v.n) {
-        size_t l = (p[i] >= 0x01 && p[i] < 0x80) ? 1 : utf8_seq(p + i, v.n - i);
-        if (l == 0) {
-            if (strncmp(s, "\xEF\xBF\xBD", 3) != 0)
-                return 0;
-            s += 3;
-            i++;
-            continue;
-        }
-        if (strncmp(s, (const char *)p + i, l) != 0)
-            return 0;
-        s += l;
-        i += l;
-    }
-    return *s == '\0';
+    return utf8_same_max(s, v, SIZE_MAX);
 }
 
 /* Store v into *dst in arena a unless it says the same already. */
@@ -318,10 +327,16 @@ char *pt_entry_str(pt_entry *e, pt_slice s)
     return r;
 }
 
-/* Set *dst to s unless it already says the same. */
+/* The longest text the entry stores. */
+static size_t max_text(const pt_entry *e)
+{
+    return e->opt ? e->opt->max_text : SIZE_MAX;
+}
+
+/* Set *dst to s unless it already says the same (as stored: cut). */
 void pt_entry_set(pt_entry *e, char **dst, pt_slice s)
 {
-    if (!s.p || (*dst && pt_utf8_same(*dst, s)))
+    if (!s.p || (*dst && utf8_same_max(*dst, s, max_text(e))))
         return;
     *dst = pt_entry_str(e, s);
 }
@@ -340,20 +355,20 @@ static int grow(void **v, uint32_t *cap, uint32_t n, size_t elem)
     return 0;
 }
 
-/* Does stored string s equal slice v (absent equals absent)? */
-static int same(const char *s, pt_slice v)
+/* Does stored string s of e equal slice v as stored (absent equals absent)? */
+static int same(const pt_entry *e, const char *s, pt_slice v)
 {
     if (!s || !v.p)
         return !s && !v.p;
-    return pt_utf8_same(s, v);
+    return utf8_same_max(s, v, max_text(e));
 }
 
-/* Hash of a recipient key: to, and orig_to or its absence. */
-static uint64_t rcpt_hash(pt_slice to, pt_slice orig_to)
+/* Hash of a recipient key as stored: to, and orig_to or its absence. */
+static uint64_t rcpt_hash(const pt_entry *e, pt_slice to, pt_slice orig_to)
 {
-    uint64_t h = sanitised_hash(1469598103934665603ULL, to);
+    uint64_t h = sanitised_hash(1469598103934665603ULL, to, max_text(e));
     h = (h ^ (orig_to.p ? 0x01 : 0x02)) * 1099511628211ULL;
-    h = sanitised_hash(h, orig_to);
+    h = sanitised_hash(h, orig_to, max_text(e));
     return h ? h : 1;
 }
 
@@ -386,18 +401,18 @@ static int index_grow(pt_entry *e)
 /* Find or add the recipient to + orig_to. */
 pt_rcpt *pt_entry_rcpt(pt_entry *e, pt_slice to, pt_slice orig_to)
 {
-    uint64_t h = rcpt_hash(to, orig_to);
+    uint64_t h = rcpt_hash(e, to, orig_to);
     if (e->rcpt_index) {
         for (uint32_t k = (uint32_t)h & e->rcpt_index_mask; e->rcpt_index[k];
              k = (k + 1) & e->rcpt_index_mask) {
             pt_rcpt *r = &e->rcpts[e->rcpt_index[k] - 1];
-            if (r->key_hash == h && same(r->to, to) && same(r->orig_to, orig_to))
+            if (r->key_hash == h && same(e, r->to, to) && same(e, r->orig_to, orig_to))
                 return r;
         }
     } else {
         for (uint32_t i = 0; i < e->n_rcpts; i++)
-            if (e->rcpts[i].key_hash == h && same(e->rcpts[i].to, to)
-                && same(e->rcpts[i].orig_to, orig_to))
+            if (e->rcpts[i].key_hash == h && same(e, e->rcpts[i].to, to)
+                && same(e, e->rcpts[i].orig_to, orig_to))
                 return &e->rcpts[i];
     }
     if (e->opt && e->n_rcpts >= e->opt->max_recipients)
@@ -430,7 +445,7 @@ void pt_entry_rcpt_overflow(pt_entry *e, pt_slice to, pt_slice orig_to, pt_slice
         name[status.n] = '\0';
     }
     uint8_t code = (uint8_t)pt_status_code_of(status.p ? name : NULL);
-    pt_entry_rcpt_overflow_key(e, rcpt_hash(to, orig_to), code);
+    pt_entry_rcpt_overflow_key(e, rcpt_hash(e, to, orig_to), code);
 }
 
 /* Note status code of the overflow recipient with key hash h. */
@@ -489,7 +504,7 @@ void pt_entry_add_event(pt_entry *e, const pt_time *t, pt_slice service,
 void pt_entry_add_notification(pt_entry *e, pt_notify_kind kind, pt_slice qid)
 {
     for (uint32_t i = 0; i < e->n_notes; i++)
-        if (e->notes[i].kind == kind && same(e->notes[i].queue_id, qid))
+        if (e->notes[i].kind == kind && same(e, e->notes[i].queue_id, qid))
             return;
     if (e->opt && e->n_notes >= e->opt->max_events) {
         e->trunc.notifications++;
@@ -609,6 +624,19 @@ void pt_client_info_update(pt_arena *a, pt_client_info *ci, const pt_event *ev)
     arena_set(a, &ci->helo, ev->helo);
     arena_set(a, &ci->sasl_method, ev->sasl_method);
     arena_set(a, &ci->sasl_username, ev->sasl_username);
+}
+
+/* Fold an event's client facts into an entry (strings cut as stored). */
+void pt_entry_client_update(pt_entry *e, const pt_event *ev)
+{
+    pt_client_info *ci = &e->client;
+    pt_entry_set(e, &ci->name, ev->client.name);
+    pt_entry_set(e, &ci->ip, ev->client.ip);
+    if (ev->client.port >= 0)
+        ci->port = ev->client.port;
+    pt_entry_set(e, &ci->helo, ev->helo);
+    pt_entry_set(e, &ci->sasl_method, ev->sasl_method);
+    pt_entry_set(e, &ci->sasl_username, ev->sasl_username);
 }
 
 /* Set a session string unless equal. */

@@ -209,8 +209,11 @@ void pt_session_free(pt_session *s);
 /* Store s into *dst in the session's arena unless equal already. */
 void pt_session_set(pt_session *s, char **dst, pt_slice v);
 
+/* Fold an event's client facts into an entry (its strings cut as stored). */
+void pt_entry_client_update(pt_entry *e, const pt_event *ev);
+
 /* Fold an event's client facts (name, ip, port, helo, SASL) into ci,
- * storing strings in arena a. */
+ * storing strings in arena a (sessions: uncut, bounded by the line). */
 void pt_client_info_update(pt_arena *a, pt_client_info *ci, const pt_event *ev);
 
 /* Does stored (sanitised) string s equal raw bytes v once sanitised? */

@@ -157,6 +157,24 @@ START_TEST(entry_caps)
     ck_assert_uint_eq(strlen(cut), 63);
     ck_assert_uint_eq(e->trunc.text, 1);
     ck_assert(pt_entry_truncated(e));
+    /* a recipient longer than max_text is stored cut, and found again by its
+     * whole text (fuzz_core found it split in two before) */
+    pt_rcpt *l1 = pt_entry_rcpt(e, pt_slice_cstr(longtext), pt_slice_make(NULL, 0));
+    ck_assert_ptr_null(l1);                     /* past max_recipients */
+    pt_core_options o2 = o;                     /* room for recipients, same text cap */
+    o2.max_recipients = 1000;
+    e->opt = &o2;
+    uint32_t before = e->n_rcpts;
+    pt_rcpt *a1 = pt_entry_rcpt(e, pt_slice_cstr(longtext), pt_slice_make(NULL, 0));
+    pt_rcpt *a2 = pt_entry_rcpt(e, pt_slice_cstr(longtext), pt_slice_make(NULL, 0));
+    ck_assert_ptr_eq(a1, a2);
+    ck_assert_uint_eq(e->n_rcpts, before + 1);
+    pt_entry_set(e, &e->from, pt_slice_cstr(longtext));
+    char *from = e->from;
+    uint32_t cuts = e->trunc.text;
+    pt_entry_set(e, &e->from, pt_slice_cstr(longtext));     /* the same: not stored again */
+    ck_assert_ptr_eq(e->from, from);
+    ck_assert_uint_eq(e->trunc.text, cuts);
     pt_entry_free(e);
 }
 END_TEST
