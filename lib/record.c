@@ -251,10 +251,12 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
     pt_jw_str(w, "from", e->from);
     add_int(w, "size", e->size);
     add_int(w, "nrcpt", e->nrcpt);
-    pt_jw_arr(w, "recipients");
-    for (uint32_t i = 0; i < e->n_rcpts; i++)
-        rcpt_object(w, &e->rcpts[i], expired);
-    pt_jw_arr_end(w);
+    if (e->n_rcpts) {                   /* SCHEMA: no field holds an empty array */
+        pt_jw_arr(w, "recipients");
+        for (uint32_t i = 0; i < e->n_rcpts; i++)
+            rcpt_object(w, &e->rcpts[i], expired);
+        pt_jw_arr_end(w);
+    }
     pt_jw_str(w, "bounce_id", e->bounce_id);
     if (e->n_notes) {
         pt_jw_arr(w, "notifications");

@@ -63,7 +63,7 @@ START_TEST(escaping_and_utf8)
     ck_assert_ptr_null(strstr(s, "\"raw\""));
     ck_assert_ptr_null(strstr(s, "\"size\""));         /* unknown: left out */
     ck_assert_ptr_null(strstr(s, "\"client\""));
-    ck_assert_ptr_nonnull(strstr(s, "\"recipients\":[]"));
+    ck_assert_ptr_null(strstr(s, "\"recipients\""));    /* none seen: left out (no empty arrays) */
     ck_assert_ptr_nonnull(strstr(s, "\"status\":\"none\""));
     ck_assert_ptr_nonnull(strstr(s, "\"pickup\":{\"uid\":0,\"from\":\"\"}"));
     json_object *j = json_tokener_parse(s);
