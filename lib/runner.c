@@ -43,6 +43,7 @@ struct pt_runner {
     size_t ids_len, ids_cap;
     char *batch;                /* one write's bytes */
     int failing;                /* the last write failed */
+    int recovered;              /* writing works again: lines were waiting meanwhile */
     int stopping;               /* no forwarding from here on */
     int dirty;                  /* something changed since the last checkpoint */
     int64_t last_line_mono, last_ckpt_mono;
@@ -207,8 +208,10 @@ static int write_out(pt_runner *r)
             r->failing = 1;
             return -1;
         }
-        if (r->failing)
+        if (r->failing) {
             say(r, 0, 0, "writing records to '%s' works again", r->file.path);
+            r->recovered = 1;
+        }
         r->failing = 0;
         /* these records are in the file: journal the checkpointed ones */
         r->ids_len = 0;
@@ -415,6 +418,10 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
 {
     catch_up(r);
     write_out(r);
+    if (r->recovered) {         /* the outage was no quiet time: lines waited upstream */
+        r->recovered = 0;
+        r->last_line_mono = mono_usec;
+    }
     if (!r->failing && r->have_line && mono_usec - r->last_line_mono >= QUIET_USEC) {
         pt_core_tick_quiet(r->core, mono_usec - r->last_line_mono);
         journal_forwarded(r);

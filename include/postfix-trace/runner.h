@@ -46,7 +46,8 @@ typedef struct pt_runner_stats {
     uint64_t write_retries;         /* attempts after a failure */
     uint64_t checkpoints;
     uint64_t checkpoint_errors;
-    uint64_t suspended;             /* lines refused while records could not be written */
+    uint64_t suspended;             /* lines refused while records could not be written
+                                       (the daemons wait and offer them again) */
 } pt_runner_stats;
 
 typedef enum pt_run_status {
@@ -71,12 +72,14 @@ void pt_runner_options_default(pt_runner_options *o);
 pt_runner *pt_runner_new(const pt_runner_options *o, pt_forward_fn forward,
                          pt_report_fn report, void *ctx);
 
-/* Load the state file (an unusable one is reported and renamed aside) and
- * write the first checkpoint. wall_sec names a renamed file. */
+/* Load the state file (an unusable one is reported and renamed aside); it
+ * stays in place until the first checkpoint. wall_sec names a renamed file. */
 void pt_runner_start(pt_runner *r, int64_t mono_usec, int64_t wall_sec);
 
 /* Take one line, unless records could not be written and the bound is
- * reached (PT_RUN_SUSPENDED: the line was not taken). */
+ * reached (PT_RUN_SUSPENDED: the line was not taken; offer it again, in
+ * order, once pt_runner_try_resume or pt_runner_tick says PT_RUN_OK). The
+ * bound is soft: what one line or tick emits is held in any case. */
 pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec);
 
 /* Count a line whose header could not be read. */

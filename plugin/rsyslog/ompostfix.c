@@ -17,8 +17,12 @@
  * The records file, its back-pressure, the state file's checkpoints and the
  * quiet-time clock are the core's pt_runner (include/postfix-trace/runner.h):
  * when records cannot be written and the bound of held records is reached,
- * doAction returns RS_RET_SUSPENDED without taking the message, so rsyslog
- * keeps it in its queue and retries (tryResume) on action.resumeInterval.
+ * doAction waits (the lock released) until they can be written again, so
+ * the lines wait in rsyslog's queue in order. It does not return
+ * RS_RET_SUSPENDED: rsyslog 8.2302 puts a message refused that way back at
+ * the tail of the action's queue (out of order) or, for a direct action,
+ * drops it (runtime/action.c processBatchMain, runtime/queue.c
+ * DeleteProcessedBatch), and the records need the lines in order.
  *
  * Threads: one pt_runner per action instance, guarded by pData->mut;
  * doAction may run on several workers at once, doHUP on the main thread,
@@ -101,7 +105,7 @@ static const char *const ctr_names[C_N] = {
     "cache_entries", "cache_high_water", "evictions", "timeouts",
     "sessions", "sessions_evicted", "records_truncated",
     "write_errors", "write_retries", "records_pending", "records_written",
-    "lines_refused", "checkpoints", "checkpoint_errors"
+    "backpressure_waits", "checkpoints", "checkpoint_errors"
 };
 
 /* a line held in the reorder window (one allocation: fields follow) */
@@ -128,7 +132,8 @@ typedef struct _instanceData {
     pthread_mutex_t mut;
     pt_runner *runner;
     struct fjson_tokener *tok;
-    int suspended;              /* the runner refused a line: refuse until resumed */
+    int suspended;              /* the runner refused a line: workers wait for room */
+    pthread_cond_t room_cond;   /* signalled by the tick thread when records were written */
     int activated;
 
     /* reorder window: lines wait here, sorted by (time, arrival), until they
@@ -455,7 +460,10 @@ tickThread(void *arg)
         pendDrain(pData, 0, now);
         if(pData->ring_n > 0)       /* lines wait in the window: not quiet */
             pt_runner_note_input(pData->runner, now);
-        pt_runner_tick(pData->runner, now);
+        if(pt_runner_tick(pData->runner, now) == PT_RUN_OK && pData->suspended) {
+            pData->suspended = 0;
+            pthread_cond_broadcast(&pData->room_cond);
+        }
         /* a due checkpoint: snapshot under the lock, the file written without it */
         if((job = pt_runner_checkpoint_due(pData->runner, now, 0)) != NULL) {
             pthread_mutex_unlock(&pData->mut);
@@ -488,6 +496,7 @@ BEGINcreateInstance
 CODESTARTcreateInstance
     pthread_mutex_init(&pData->mut, NULL);
     pthread_cond_init(&pData->tick_cond, NULL);
+    pthread_cond_init(&pData->room_cond, NULL);
     pData->reorder_window = 0.5;
     pData->reorder_auto = 1;
     pt_runner_options_default(&pData->opt);
@@ -533,6 +542,7 @@ CODESTARTfreeInstance
     if(pData->tok != NULL)
         fjson_tokener_free(pData->tok);
     pthread_cond_destroy(&pData->tick_cond);
+    pthread_cond_destroy(&pData->room_cond);
     pthread_mutex_destroy(&pData->mut);
     while(pData->ring_n > 0)
         free(pendPop(pData));
@@ -561,20 +571,8 @@ CODESTARTdbgPrintInstInfo
               pData->stateFile ? pData->stateFile : "");
 ENDdbgPrintInstInfo
 
-/* rsyslog retries a suspended action here (action.resumeInterval): write
- * what is held; the action resumes once lines are taken again. */
 BEGINtryResume
-    instanceData *pData = pWrkrData->pData;
 CODESTARTtryResume
-    pthread_mutex_lock(&pData->mut);
-    if(pData->runner != NULL && pt_runner_try_resume(pData->runner) == PT_RUN_OK) {
-        pData->suspended = 0;
-        pendDrain(pData, 0, monoUsec());
-    }
-    if(pData->suspended)
-        iRet = RS_RET_SUSPENDED;
-    updateStats(pData);
-    pthread_mutex_unlock(&pData->mut);
 ENDtryResume
 
 BEGINdoHUP
@@ -658,6 +656,45 @@ fixYear(smsg_t *pMsg, pt_time *t)
     msgTime(&pMsg->tTIMESTAMP, -1, t);
 }
 
+/* Records cannot be written and the bound is reached: wait, the lock
+ * released, until the tick thread has written them (or rsyslog shuts down:
+ * then take lines anyway, the state file keeps what is held). While a
+ * worker waits, its line is input that is not quiet. mut held. */
+static void
+waitForRoom(instanceData *pData)
+{
+    while(pData->suspended) {
+        struct timespec until;
+        if(glbl.GetGlobalInputTermState() != 0) {
+            pt_runner_begin_stop(pData->runner);    /* no refusals, no submits */
+            pData->suspended = 0;
+            break;
+        }
+        if(pt_runner_try_resume(pData->runner) == PT_RUN_OK) {
+            pData->suspended = 0;
+            break;
+        }
+        pt_runner_note_input(pData->runner, monoUsec());
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000L;
+        if(until.tv_nsec >= 1000000000L) {
+            until.tv_nsec -= 1000000000L;
+            until.tv_sec += 1;
+        }
+        pthread_cond_timedwait(&pData->room_cond, &pData->mut, &until);
+    }
+}
+
+/* Feed a line, waiting for room while the runner refuses it; mut held. */
+static void
+feedOrWait(instanceData *pData, const pt_line *l, int64_t now)
+{
+    while(feedLine(pData, l, now) != 0) {
+        waitForRoom(pData);
+        now = monoUsec();
+    }
+}
+
 BEGINdoAction_NoStrings
     smsg_t **ppMsg = (smsg_t **) pMsgData;
     smsg_t *pMsg = ppMsg[0];
@@ -735,10 +772,7 @@ CODESTARTdoAction
     }
 
     pthread_mutex_lock(&pData->mut);
-    if(pData->suspended) {          /* not taken: rsyslog keeps it and retries */
-        pthread_mutex_unlock(&pData->mut);
-        ABORT_FINALIZE(RS_RET_SUSPENDED);
-    }
+    waitForRoom(pData);             /* back-pressure: the line waits in rsyslog's queue */
     if(!have_key)
         key = pData->last_key;      /* no sequence number: keep it near its neighbours */
     else if(pData->orderBy != NULL)
@@ -750,17 +784,17 @@ CODESTARTdoAction
             int64_t now = monoUsec();
             if(effectiveWindow(pData) <= 0 || pendPush(pData, &l, key, now) != 0) {
                 pendDrain(pData, 1, now);
-                if(pData->ring_n > 0 || feedLine(pData, &l, now) != 0) {
-                    pData->suspended = 1;
-                    iRet = RS_RET_SUSPENDED;
+                while(pData->ring_n > 0) {      /* refused inside: wait, then go on */
+                    waitForRoom(pData);
+                    pendDrain(pData, 1, monoUsec());
                 }
+                feedOrWait(pData, &l, now);
             } else {
                 pendDrain(pData, 0, now);
             }
         }
     }
     pthread_mutex_unlock(&pData->mut);
-finalize_it:
 ENDdoAction
 
 /* "1.5" -> 1.5; a number >= 0 (or > 0), no trailing garbage */
