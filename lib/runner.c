@@ -51,6 +51,7 @@ struct pt_runner {
     pt_snapshot spare;          /* the last checkpoint's buffer, for reuse */
     int ckpt_busy;              /* a checkpoint job is out */
     int ckpt_failing;           /* the last checkpoint could not be written */
+    int caller_checkpoints;     /* the adapter takes them out of its lock */
     int have_line;
     pt_runner_stats st;
 };
@@ -270,13 +271,20 @@ static pt_checkpoint_job *checkpoint_begin(pt_runner *r, int64_t mono_usec)
     return NULL;
 }
 
-/* Checkpoint due (or forced)? Then its snapshot. */
+/* Is a checkpoint due? (Timers fire about once a second, a little early
+ * or late: 50 ms of tolerance keeps an interval of 1 s from becoming 2.) */
+static int checkpoint_is_due(const pt_runner *r, int64_t mono_usec)
+{
+    return r->have_ckpt && !r->ckpt_busy && r->opt.checkpoint_interval > 0 && r->dirty
+        && mono_usec - r->last_ckpt_mono >= (int64_t)(r->opt.checkpoint_interval * 1e6) - 50000;
+}
+
+/* Checkpoint due (or forced)? Then its snapshot. From the first call on,
+ * pt_runner_tick leaves checkpoints to the caller. */
 pt_checkpoint_job *pt_runner_checkpoint_due(pt_runner *r, int64_t mono_usec, int force)
 {
-    if (!r->have_ckpt || r->ckpt_busy)
-        return NULL;
-    if (!force && (r->opt.checkpoint_interval <= 0 || !r->dirty
-                   || mono_usec - r->last_ckpt_mono < (int64_t)(r->opt.checkpoint_interval * 1e6)))
+    r->caller_checkpoints = 1;
+    if (!r->have_ckpt || r->ckpt_busy || (!force && !checkpoint_is_due(r, mono_usec)))
         return NULL;
     return checkpoint_begin(r, mono_usec);
 }
@@ -428,9 +436,8 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
         if (!r->failing)
             write_out(r);
     }
-    if (r->have_ckpt && r->opt.checkpoint_interval > 0 && r->dirty
-        && mono_usec - r->last_ckpt_mono >= (int64_t)(r->opt.checkpoint_interval * 1e6))
-        checkpoint(r, mono_usec);       /* the adapter did not take it out of its lock */
+    if (!r->caller_checkpoints && checkpoint_is_due(r, mono_usec))
+        checkpoint(r, mono_usec);       /* the adapter does not take it out of its lock */
     return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;
 }
 

@@ -100,8 +100,9 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec);
 
 /* A checkpoint in three steps, so the daemon's lock is held only while the
  * snapshot is taken (a few microseconds per open mail), not while the file
- * is written and fsynced. Without these calls pt_runner_tick writes due
- * checkpoints itself, under the caller's lock. */
+ * is written and fsynced. Until pt_runner_checkpoint_due is first called,
+ * pt_runner_tick writes due checkpoints itself, under the caller's lock;
+ * an adapter calls it after each pt_runner_tick. */
 typedef struct pt_checkpoint_job pt_checkpoint_job;
 
 /* Under the lock: when a checkpoint is due (or `force`), snapshot the state

@@ -11,7 +11,9 @@
 #   sng_start CONF             start `syslog-ng -F -f CONF -p PID -R PERSIST -c CTL`, wait for the port
 #   sng_send FILE              send the lines of FILE over TCP (one session, as they are)
 #   sng_stat COUNTER           a counter of the postfix-trace stats (syslog-ng-ctl stats)
-#   sng_wait_lines FILE N [S] / sng_wait_stable FILE [S] / sng_stop
+#   sng_wait_lines FILE N [S] / sng_wait_stable FILE [S] / sng_stop / sng_kill9
+#   sng_alive WHAT             fail at once if the daemon has died
+#   sng_ownlog                 the daemon's own messages (internal() log + stderr)
 #   pass / fail MSG / skip MSG
 #
 # Environment: top_srcdir, top_builddir, POSTFIX_TRACE (the command); the
@@ -130,11 +132,20 @@ sng_stat() {
         '$1 == "parser" && $2 == "postfix-trace" && $3 == i && $5 == c { v = $6 } END { print (v == "" ? -1 : v) }'
 }
 
+# sng_alive WHAT: fail at once when the daemon started by sng_start has died
+sng_alive() {
+    [ -z "$SNG_PID" ] || kill -0 "$SNG_PID" 2>/dev/null && return 0
+    wait "$SNG_PID" 2>/dev/null; local rc=$?
+    SNG_PID=
+    fail "syslog-ng died ($1; exit status $rc$([ $rc -gt 128 ] && echo ", signal $((rc - 128))"))"
+}
+
 sng_wait_stat() {   # COUNTER VALUE [S]
     local t=${3:-60} v
     for _ in $(seq $((t * 10))); do
         v=$(sng_stat "$1")
         [ "$v" -ge "$2" ] 2>/dev/null && return 0
+        sng_alive "waiting for stats $1 >= $2"
         sleep 0.1
     done
     fail "timeout: stats $1 is $(sng_stat "$1"), expected $2"
@@ -146,6 +157,7 @@ sng_wait_lines() {
     local f=$1 n=$2 t=${3:-60}
     for _ in $(seq $((t * 10))); do
         [ "$(nlines "$f")" -ge "$n" ] && return 0
+        sng_alive "waiting for $n lines in ${f##*/}"
         sleep 0.1
     done
     fail "timeout: $f has $(nlines "$f") lines, expected $n"
@@ -160,6 +172,18 @@ sng_wait_stable() {
         sleep 0.1
     done
 }
+
+# sng_kill9: kill -9 the daemon by its PID
+sng_kill9() {
+    [ -n "$SNG_PID" ] || return 0
+    kill -KILL "$SNG_PID" 2>/dev/null
+    wait "$SNG_PID" 2>/dev/null
+    SNG_PID=
+}
+
+# sng_ownlog: what the daemon said about itself, both ways it says it: the
+# internal() source's file, and stderr (errors before the main loop runs)
+sng_ownlog() { cat "$W/internal.log" "$W/syslog-ng.out" 2>/dev/null; }
 
 sng_stop() {
     [ -n "$SNG_PID" ] || return 0
