@@ -8,7 +8,8 @@
  * Invariants that abort: every record and the counters are one valid JSON
  * object without a newline; after the flush no entry is left; and a run
  * that saves its state halfway and continues in a fresh core from the
- * loaded state writes exactly the same records as the straight run.
+ * loaded state writes exactly the same records as the straight run. The
+ * log bytes are also loaded as a (damaged or hostile) state file.
  * Built by tests/fuzz/build-and-run.
  */
 #include <json-c/json.h>
@@ -278,6 +279,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
         || (straight.len && memcmp(straight.buf, split.buf, straight.len) != 0))
         differ(&straight, &split);
     free(state);
+    /* the log bytes as a state file (damaged or hostile): it loads or is
+     * refused, and never crashes the loader */
+    if (size) {
+        pt_core *d = pt_core_new(&o, sink, &split);
+        split.mute = 1;
+        f = fmemopen((void *)data, size, "r");
+        if (!d || !f)
+            abort();
+        pt_core_load(d, f);
+        fclose(f);
+        pt_core_free(d);
+    }
     free(straight.buf);
     free(split.buf);
     pt_header_reader_free(f1.r);
