@@ -11,6 +11,7 @@
 
 static NVHandle h_rawmsg, h_kind, h_id, h_host, h_queue_id, h_end, h_status;
 
+/* Look up the name-value handles once, at module load. */
 void
 pt_sng_msg_global_init(void)
 {

@@ -92,6 +92,7 @@ static gboolean hook_registered;
 
 /* ------------------------------------------------------------- options */
 
+/* The grammar's setters, one per option. */
 #define PT_CORE(s) (((PtSngParser *) (s))->opt.core)
 void pt_sng_set_max_entries(LogParser *s, gint n) { PT_CORE(s).max_entries = (uint32_t) n; }
 void pt_sng_set_idle_timeout(LogParser *s, gdouble v) { PT_CORE(s).idle_timeout = v; }
