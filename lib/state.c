@@ -344,8 +344,9 @@ static char *slurp(FILE *f, size_t *len_out, pt_state_error *why)
     return buf;
 }
 
-/* Check the header line (first line of buf, NUL-ended in place). */
-static pt_state_error check_header(const char *line, json_object **hdr)
+/* Check the header line (first line of buf, NUL-ended in place); *version
+ * is the file's format version (1: FNV-1a checksum, no records; 2: now). */
+static pt_state_error check_header(const char *line, json_object **hdr, int64_t *version)
 {
     *hdr = json_tokener_parse(line);
     json_object *fmt;
@@ -354,7 +355,25 @@ static pt_state_error check_header(const char *line, json_object **hdr)
         || !json_object_is_type(fmt, json_type_string)
         || strcmp(json_object_get_string(fmt), PT_STATE_FILE_FORMAT) != 0)
         return PT_STATE_FOREIGN;
-    return get_int(*hdr, "version", 0) == PT_STATE_FILE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
+    *version = get_int(*hdr, "version", 0);
+    return *version == 1 || *version == PT_STATE_FILE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
+}
+
+/* The checksum text of the n bytes at p as format version v writes it. */
+static void checksum_text(int64_t v, const char *p, size_t n, char *out, size_t size)
+{
+    if (v == 1) {                           /* FNV-1a 64, read for upgrades */
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+        h = (h ^ (unsigned char)'\n') * 1099511628211ULL;
+        snprintf(out, size, "%016" PRIx64, h);
+        return;
+    }
+    uLong h = crc32(0L, Z_NULL, 0);
+    h = crc32(h, (const unsigned char *)p, (uInt)n);
+    h = crc32(h, (const unsigned char *)"\n", 1);
+    snprintf(out, size, "%08lx", (unsigned long)h);
 }
 
 /* Load a state file written by pt_state_save into an empty core. */
@@ -381,7 +400,8 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
     char *nl = strchr(buf, '\n');
     if (nl)
         *nl = '\0';
-    if ((*why = check_header(buf, &hdr)) != PT_STATE_OK)
+    int64_t version = 0;
+    if ((*why = check_header(buf, &hdr, &version)) != PT_STATE_OK)
         goto out;
     if (nl)
         *nl = '\n';
@@ -398,17 +418,14 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
     json_object *cs;
     if (!trl || !json_object_object_get_ex(trl, "checksum", &cs))
         goto out;
-    uLong h = crc32(0L, Z_NULL, 0);
-    h = crc32(h, (const unsigned char *)buf, (uInt)(trailer - buf - 1));
-    h = crc32(h, (const unsigned char *)"\n", 1);     /* the newline the trailer cut off */
-    char want[32];
-    snprintf(want, sizeof want, "%08lx", (unsigned long)h);
+    char want[32];                  /* over all lines before the trailer, with their newlines */
+    checksum_text(version, buf, (size_t)(trailer - buf - 1), want, sizeof want);
     *why = PT_STATE_CHECKSUM;
     if (strcmp(json_object_get_string(cs), want) != 0)
         goto out;
     *why = PT_STATE_INVALID;
     int64_t count = get_int(trl, "entries", -1), n_sess = get_int(trl, "sessions", -1);
-    int64_t n_rec_want = get_int(trl, "records", -1);
+    int64_t n_rec_want = get_int(trl, "records", version == 1 ? 0 : -1);
     if (count < 0 || n_sess < 0 || n_rec_want < 0 || count > (int64_t)len
         || n_sess > (int64_t)len)
         goto out;

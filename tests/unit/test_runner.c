@@ -297,6 +297,33 @@ START_TEST(bad_state_files_renamed_aside)
 }
 END_TEST
 
+/* A state file of format 1 (written by the release before checkpoints:
+ * FNV-1a checksum, no records) still loads, so an upgrade loses nothing;
+ * the next checkpoint writes format 2. */
+START_TEST(state_format_1_still_loads)
+{
+    char dir[] = "/tmp/pt-runner-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char state[600], cmd[1400];
+    snprintf(state, sizeof state, "%s/state", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", TOP_SRCDIR "/tests/data/state-v1.state", state);
+    ck_assert_int_eq(system(cmd), 0);
+    pt_runner_options o;
+    pt_runner_options_default(&o);
+    o.state_file = state;
+    reports rep = { .errors = 0 };
+    pt_runner *r = pt_runner_new(&o, NULL, report, &rep);
+    pt_runner_start(r, 1, 0);
+    ck_assert_msg(strstr(rep.last, "loaded: 22 open mails, 1 sessions"), "%s", rep.last);
+    ck_assert_int_eq(rep.errors, 0);
+    ck_assert_int_eq(pt_runner_stop(r), 0);
+    pt_runner_free(r);
+    char *text = slurp(state);
+    ck_assert_ptr_nonnull(strstr(text, "\"version\":2"));
+    free(text);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -306,6 +333,7 @@ int main(void)
     tcase_add_test(tc, checkpoint_kill_restart);
     tcase_add_test(tc, unwritable_file_holds_and_resumes);
     tcase_add_test(tc, bad_state_files_renamed_aside);
+    tcase_add_test(tc, state_format_1_still_loads);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
