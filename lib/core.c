@@ -395,12 +395,6 @@ static void session_client(pt_session *s, const pt_event *ev)
     pt_client_info_update(&s->arena, &s->client, ev);
 }
 
-/* Copy an event's client facts into an entry. */
-static void entry_client(pt_entry *e, const pt_event *ev)
-{
-    pt_entry_client_update(e, ev);
-}
-
 /* The schema action of an event (the parser's normalised name if any). */
 static pt_slice action_of(const pt_event *ev)
 {
@@ -468,7 +462,7 @@ static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
         s->n_pending = 0;
         pt_session_set(s, &s->queue_id, ev->queue_id);
     }
-    entry_client(e, ev);
+    pt_entry_client_update(e, ev);
 }
 
 /* smtpd / postscreen refusals and actions: a reject record, and the
@@ -571,21 +565,13 @@ static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
     pt_rcpt *r = pt_entry_rcpt(e, ev->to, ev->orig_to);
     if (r) {
         pt_entry_set(e, &r->status, ev->status);
-        pt_entry_set(e, &r->dsn, ev->dsn);
+        pt_entry_replace(e, &r->dsn, ev->dsn);
         pt_entry_set(e, &r->service, ev->prog.daemon);
         if (!pt_slice_empty(ev->prog.transport))
             pt_entry_set(e, &r->transport, ev->prog.transport);
-        pt_entry_set(e, &r->relay, ev->relay);
-        pt_entry_set(e, &r->reply, ev->reply);
-        pt_entry_set(e, &r->queued_as, ev->queued_as);
-        if (!ev->dsn.p)
-            r->dsn = NULL;
-        if (!ev->relay.p)
-            r->relay = NULL;
-        if (!ev->reply.p)
-            r->reply = NULL;
-        if (!ev->queued_as.p)
-            r->queued_as = NULL;
+        pt_entry_replace(e, &r->relay, ev->relay);
+        pt_entry_replace(e, &r->reply, ev->reply);
+        pt_entry_replace(e, &r->queued_as, ev->queued_as);
         r->smtp_code = ev->smtp_code;
         r->delay = ev->delay;
         memcpy(r->delays, ev->delays, sizeof r->delays);

@@ -355,6 +355,15 @@ static int grow(void **v, uint32_t *cap, uint32_t n, size_t elem)
     return 0;
 }
 
+/* Set *dst to s, or clear it when s is absent (a field of the latest line). */
+void pt_entry_replace(pt_entry *e, char **dst, pt_slice s)
+{
+    if (!s.p)
+        *dst = NULL;
+    else
+        pt_entry_set(e, dst, s);
+}
+
 /* Does stored string s of e equal slice v as stored (absent equals absent)? */
 static int same(const pt_entry *e, const char *s, pt_slice v)
 {

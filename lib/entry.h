@@ -168,6 +168,9 @@ char *pt_entry_str(pt_entry *e, pt_slice s);
 /* Replace *dst by a copy of s unless it is equal already. */
 void pt_entry_set(pt_entry *e, char **dst, pt_slice s);
 
+/* The same, but an absent s clears *dst (a field of the latest line). */
+void pt_entry_replace(pt_entry *e, char **dst, pt_slice s);
+
 /* The recipient with this to + orig_to, appended if new; NULL on no memory
  * or when max_recipients are kept already (then its status is tracked in
  * the overflow set: pt_entry_rcpt_overflow). O(1) amortised. */
