@@ -42,6 +42,7 @@ struct pt_runner {
     char *ids;                  /* ids of checkpointed entries forwarded, NUL-separated */
     size_t ids_len, ids_cap;
     char *batch;                /* one write's bytes */
+    size_t batch_cap;           /* BATCH_BYTES, more for a record larger than that */
     int failing;                /* the last write failed */
     int recovered;              /* writing works again: lines were waiting meanwhile */
     int stopping;               /* no forwarding from here on */
@@ -144,6 +145,7 @@ pt_runner *pt_runner_new(const pt_runner_options *o, pt_forward_fn forward,
     r->ctx = ctx;
     r->core = pt_core_new(&r->opt.core, sink, r);
     r->batch = malloc(BATCH_BYTES);
+    r->batch_cap = BATCH_BYTES;
     if (!r->core || !r->batch)
         goto fail;
     if (o->file) {
@@ -171,34 +173,26 @@ static int write_out(pt_runner *r)
     while (r->out.head) {
         size_t n = 0;
         uint64_t last_seq = 0;
-        const pt_outrec *q = r->out.head;
-        for (; q && (n == 0 || n + q->len + 1 <= BATCH_BYTES); q = q->next) {
-            if (q->len + 1 > BATCH_BYTES) {     /* a huge record: alone */
-                if (n == 0)
-                    last_seq = q->seq;
-                break;
+        int rc = 0;
+        for (const pt_outrec *q = r->out.head;
+             q && (n == 0 || n + q->len + 1 <= BATCH_BYTES); q = q->next) {
+            if (q->len + 1 > r->batch_cap) {    /* a record larger than a batch: alone */
+                char *b = realloc(r->batch, q->len + 1);
+                if (!b) {
+                    errno = ENOMEM;
+                    rc = -1;
+                    break;
+                }
+                r->batch = b;
+                r->batch_cap = q->len + 1;
             }
             memcpy(r->batch + n, q->text, q->len);
             r->batch[n + q->len] = '\n';
             n += q->len + 1;
             last_seq = q->seq;
         }
-        int rc;
-        if (n == 0) {                           /* the huge record, in two writes' worth */
-            pt_outrec *h = r->out.head;
-            char *tmp = malloc(h->len + 1);
-            if (!tmp) {
-                errno = ENOMEM;
-                rc = -1;
-            } else {
-                memcpy(tmp, h->text, h->len);
-                tmp[h->len] = '\n';
-                rc = pt_recfile_write(&r->file, tmp, h->len + 1);
-                free(tmp);
-            }
-        } else {
+        if (rc == 0)
             rc = pt_recfile_write(&r->file, r->batch, n);
-        }
         if (r->failing)
             r->st.write_retries++;
         if (rc != 0) {

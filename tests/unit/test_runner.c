@@ -297,6 +297,46 @@ START_TEST(bad_state_files_renamed_aside)
 }
 END_TEST
 
+/* A record larger than one write batch (256 KiB) is written whole. */
+START_TEST(huge_record_written_whole)
+{
+    char dir[] = "/tmp/pt-runner-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char out[600], line[400];
+    snprintf(out, sizeof out, "%s/out.json", dir);
+    pt_runner_options o;
+    pt_runner_options_default(&o);
+    o.file = out;
+    o.core.include_raw = 1;
+    o.core.max_events = 5000;
+    o.core.max_raw_lines = 5000;
+    pt_runner *r = pt_runner_new(&o, NULL, NULL, NULL);
+    pt_header_reader *h = pt_header_reader_new(2026);
+    int64_t mono = 1;
+    pt_runner_start(r, mono, 0);
+    char *v[2001];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(line, sizeof line, "2026-11-03T12:00:00+00:00 mx postfix/cleanup[9]: ABCDE12345: "
+                 "warning: header Subject: %0200d from h[192.0.2.1]; from=<a@b> to=<c@d> "
+                 "proto=ESMTP helo=<h>", i);
+        v[i] = strdup(line);
+    }
+    feed(r, h, v, 0, 2000, &mono);
+    pt_runner_flush(r);
+    ck_assert_int_eq(pt_runner_stop(r), 0);
+    pt_runner_free(r);
+    pt_header_reader_free(h);
+    char *text = slurp(out);
+    size_t len = strlen(text);
+    ck_assert_uint_gt(len, 256 * 1024);
+    ck_assert(text[len - 1] == '\n');
+    ck_assert_ptr_eq(strchr(text, '\n'), text + len - 1);      /* one record, one line */
+    free(text);
+    for (int i = 0; i < 2000; i++)
+        free(v[i]);
+}
+END_TEST
+
 /* A state file of format 1 (written by the release before checkpoints:
  * FNV-1a checksum, no records) still loads, so an upgrade loses nothing;
  * the next checkpoint writes format 2. */
@@ -334,6 +374,7 @@ int main(void)
     tcase_add_test(tc, unwritable_file_holds_and_resumes);
     tcase_add_test(tc, bad_state_files_renamed_aside);
     tcase_add_test(tc, state_format_1_still_loads);
+    tcase_add_test(tc, huge_record_written_whole);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
