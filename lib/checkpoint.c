@@ -254,8 +254,11 @@ int pt_checkpoint_journal(pt_checkpoint *k, uint64_t seq, const char *ids, size_
         if (k->journal_fd < 0)
             return -1;
     }
-    size_t cap = len * 2 + 64, n = 0;       /* "D " and '\n' per id at most doubles short ids */
-    char *buf = malloc(cap + 3 * (len / 2 + 1));
+    /* each id of l bytes + NUL becomes "D " + l + '\n' (2 bytes more, and
+     * ids have at least one byte, so at most len / 2 ids): 2 * len; plus
+     * the C and W lines */
+    size_t n = 0;
+    char *buf = malloc(2 * len + 64);
     if (!buf)
         return -1;
     n += (size_t)snprintf(buf, 32, "C %" PRId64 "\n", clock_usec);
