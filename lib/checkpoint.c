@@ -1,8 +1,9 @@
 /*
  * checkpoint.c - the state file and its written-records journal (see
  * checkpoint.h). Journal lines: "W <seq>" (records up to seq written),
- * "D <id>" (the record of checkpointed entry id written) and "C <usec>"
- * (the log's clock). A torn last line
+ * "D <id>" (the record of checkpointed entry id written) and "C <usec>
+ * <host>" (that host's clock; "C <usec>" alone, from before per-host
+ * clocks: every host's). A torn last line
  * (kill -9 mid-append) is ignored. Lines that concern an older file than
  * the one loaded are harmless: its ids and sequence numbers are not in it.
  */
@@ -68,8 +69,28 @@ typedef struct written_id {
 typedef struct journal_view {
     pt_table ids;
     uint64_t seq;
-    int64_t clock;
+    char *clocks;               /* "usec host\n" lines, host empty for every host */
+    size_t clocks_len, clocks_cap;
 } journal_view;
+
+/* Keep a clock line's "usec host" text. */
+static void keep_clock(journal_view *v, const char *text, size_t n)
+{
+    if (v->clocks_len + n + 2 > v->clocks_cap) {
+        size_t cap = v->clocks_cap ? v->clocks_cap * 2 : 1024;
+        while (cap < v->clocks_len + n + 2)
+            cap *= 2;
+        char *c = realloc(v->clocks, cap);
+        if (!c)
+            return;
+        v->clocks = c;
+        v->clocks_cap = cap;
+    }
+    memcpy(v->clocks + v->clocks_len, text, n);
+    v->clocks_len += n;
+    v->clocks[v->clocks_len++] = '\n';
+    v->clocks[v->clocks_len] = '\0';
+}
 
 /* Read the journal into v (a missing journal is empty). */
 static void journal_read(const char *path, journal_view *v)
@@ -85,9 +106,7 @@ static void journal_read(const char *path, journal_view *v)
             continue;                       /* torn or foreign line */
         line[--n] = '\0';
         if (line[0] == 'C') {
-            int64_t t = strtoll(line + 2, NULL, 10);
-            if (t > v->clock)
-                v->clock = t;
+            keep_clock(v, line + 2, (size_t)n - 2);
         } else if (line[0] == 'W') {
             uint64_t s = strtoull(line + 2, NULL, 10);
             if (s > v->seq)
@@ -134,15 +153,16 @@ static void journal_view_free(journal_view *v)
         }
     }
     pt_table_destroy(&v->ids);
+    free(v->clocks);
 }
 
 /* Load the state file and journal. */
 pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int64_t wall_sec,
                                 pt_state_error *why, char *aside, size_t size,
-                                int64_t *journal_clock)
+                                char **journal_clocks)
 {
     *why = PT_STATE_OK;
-    *journal_clock = 0;
+    *journal_clocks = NULL;
     if (size)
         aside[0] = '\0';
     FILE *f = fopen(k->path, "re");
@@ -161,7 +181,8 @@ pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int6
             journal_read(k->old_journal_path, &v);
             journal_read(k->journal_path, &v);
             pt_state_load(c, b, f, v.seq, journal_has, &v, why);
-            *journal_clock = v.clock;
+            *journal_clocks = v.clocks;
+            v.clocks = NULL;
             journal_view_free(&v);
         }
         fclose(f);
@@ -244,11 +265,11 @@ void pt_checkpoint_end(pt_checkpoint *k, int written)
 
 /* Append written-records facts to the journal. */
 int pt_checkpoint_journal(pt_checkpoint *k, uint64_t seq, const char *ids, size_t len,
-                          int64_t clock_usec)
+                          const char *clocks, size_t clocks_len)
 {
     int need_seq = seq && seq <= k->saved_max_seq && seq > k->journaled_seq;
     if (!need_seq && len == 0)
-        return 0;
+        return 1;
     if (k->journal_fd < 0) {
         k->journal_fd = open(k->journal_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (k->journal_fd < 0)
@@ -258,10 +279,12 @@ int pt_checkpoint_journal(pt_checkpoint *k, uint64_t seq, const char *ids, size_
      * ids have at least one byte, so at most len / 2 ids): 2 * len; plus
      * the C and W lines */
     size_t n = 0;
-    char *buf = malloc(2 * len + 64);
+    char *buf = malloc(2 * len + clocks_len + 64);
     if (!buf)
         return -1;
-    n += (size_t)snprintf(buf, 32, "C %" PRId64 "\n", clock_usec);
+    if (clocks_len)
+        memcpy(buf, clocks, clocks_len);
+    n = clocks_len;
     if (need_seq)
         n += (size_t)snprintf(buf + n, 32, "W %" PRIu64 "\n", seq);
     for (size_t i = 0; i < len;) {

@@ -40,10 +40,11 @@ typedef enum pt_ckpt_load {
 
 /* Load the state file (and its journal) into an empty core and outbox. An
  * unusable file is renamed to PATH.bad-<wall_sec>; *why and aside (the new
- * name, size bytes) say what happened. */
+ * name, size bytes) say what happened. *journal_clocks gets the journal's
+ * clocks as "usec host\n" lines (host empty: every host), malloc'd, or NULL. */
 pt_ckpt_load pt_checkpoint_load(pt_checkpoint *k, pt_core *c, pt_outbox *b, int64_t wall_sec,
                                 pt_state_error *why, char *aside, size_t size,
-                                int64_t *journal_clock);
+                                char **journal_clocks);
 
 /* A checkpoint in two steps, so the daemon's lock is held only for the
  * snapshot: pt_checkpoint_begin (under the lock) takes the snapshot into s
@@ -58,10 +59,11 @@ int pt_checkpoint_write(const pt_checkpoint *k, const pt_snapshot *s);
 void pt_checkpoint_end(pt_checkpoint *k, int written);
 
 /* Journal that records up to seq were written, and the ids (NUL-separated
- * list, total bytes len) of checkpointed entries among them, and the log's
- * clock then (the restart moves its clock there: what timed out before the
- * kill times out again). 0, or -1 with errno. */
+ * list, total bytes len) of checkpointed entries among them, and the hosts'
+ * clocks then ("C usec host\n" lines, clocks_len bytes: the restart moves
+ * the clocks there, so what timed out before the kill times out again).
+ * 0 when appended, 1 when there was nothing to append, -1 with errno. */
 int pt_checkpoint_journal(pt_checkpoint *k, uint64_t seq, const char *ids, size_t len,
-                          int64_t clock_usec);
+                          const char *clocks, size_t clocks_len);
 
 #endif

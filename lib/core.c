@@ -29,6 +29,7 @@ void pt_core_options_default(pt_core_options *o)
     o->max_events = 1000;
     o->max_raw_lines = 1000;
     o->max_text = 4096;
+    o->reorder_max_bytes = (size_t)32 << 20;
 }
 
 /* Make a core. */
@@ -36,7 +37,7 @@ pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
 {
     if (!o || o->max_entries == 0 || o->idle_timeout < 0 || o->linger < 0 || !sink
         || o->max_recipients == 0 || o->max_events == 0 || o->max_raw_lines == 0
-        || o->max_text < 64)
+        || o->max_text < 64 || o->reorder_window < 0)
         return NULL;
     pt_core *c = calloc(1, sizeof *c);
     if (!c)
@@ -44,27 +45,155 @@ pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
     c->opt = *o;
     c->sink = sink;
     c->sink_ctx = ctx;
-    if (pt_table_init(&c->entries) || pt_table_init(&c->sessions)) {
+    if (pt_table_init(&c->entries) || pt_table_init(&c->sessions) || pt_table_init(&c->hosts)
+        || pt_table_init(&c->session_pids)
+        || (o->reorder_window > 0
+            && pt_reorder_init(&c->ro, o->reorder_window, o->reorder_max_bytes))) {
         pt_table_destroy(&c->entries);
+        pt_table_destroy(&c->sessions);
+        pt_table_destroy(&c->hosts);
+        pt_table_destroy(&c->session_pids);
         free(c);
         return NULL;
     }
     pt_dlist_init(&c->open_lru);
     pt_dlist_init(&c->linger);
     pt_dlist_init(&c->session_lru);
+    pt_dlist_init(&c->host_list);
+    pt_dlist_init(&c->empty_hosts);
+    c->busy_until = INT64_MIN;
     return c;
 }
 
-/* The entry whose order link is l. */
+/* The entry whose host-list link is l. */
 static pt_entry *entry_of(pt_dlink *l)
 {
     return (pt_entry *)((char *)l - offsetof(pt_entry, order));
 }
 
-/* The session whose order link is l. */
+/* The entry whose global-list link is l. */
+static pt_entry *gentry_of(pt_dlink *l)
+{
+    return (pt_entry *)((char *)l - offsetof(pt_entry, glob));
+}
+
+/* The session whose host-list link is l. */
 static pt_session *session_of(pt_dlink *l)
 {
     return (pt_session *)((char *)l - offsetof(pt_session, order));
+}
+
+/* The session whose global-list link is l. */
+static pt_session *gsession_of(pt_dlink *l)
+{
+    return (pt_session *)((char *)l - offsetof(pt_session, glob));
+}
+
+/* The host whose host-list link is l. */
+static pt_host *host_of(pt_dlink *l)
+{
+    return (pt_host *)((char *)l - offsetof(pt_host, all));
+}
+
+/* The host record of name h, made when missing. */
+pt_host *pt_core_host(pt_core *c, pt_slice h)
+{
+    pt_slice none = pt_slice_make("", 0);
+    uint64_t hash = pt_table_hash(h, none);
+    pt_host *hp = (pt_host *)pt_table_find(&c->hosts, hash, h, none);
+    if (hp)
+        return hp;
+    hp = calloc(1, sizeof *hp + h.n + 1);
+    if (!hp)
+        return NULL;
+    memcpy(hp->name, h.p, h.n);
+    hp->node.hash = hash;
+    hp->node.host = hp->name;
+    hp->node.host_len = (uint16_t)h.n;
+    hp->node.key = "";
+    pt_dlist_init(&hp->open_lru);
+    pt_dlist_init(&hp->linger);
+    pt_dlist_init(&hp->session_lru);
+    pt_dlist_init(&hp->empty);
+    pt_table_insert(&c->hosts, &hp->node);
+    pt_dlist_push(&c->host_list, &hp->all);
+    pt_dlist_push(&c->empty_hosts, &hp->empty);      /* until it holds something */
+    return hp;
+}
+
+/* One item more (entry or session) on host h. */
+static void host_hold(pt_host *h)
+{
+    if (h->n_items++ == 0)
+        pt_dlist_del(&h->empty);
+}
+
+/* One item less on host h: once empty, it is freed between steps. */
+static void host_release(pt_core *c, pt_host *h)
+{
+    if (--h->n_items == 0)
+        pt_dlist_push(&c->empty_hosts, &h->empty);
+}
+
+/* Keep a freed host's clock until the runner has journaled it (a restart
+ * after kill -9 must not bring back what expired on it); the oldest go
+ * beyond PT_GONE_CLOCKS_MAX. */
+static void keep_gone_clock(pt_core *c, const pt_host *h)
+{
+    if (c->n_gone == PT_GONE_CLOCKS_MAX) {
+        free(c->gone[0].name);
+        memmove(c->gone, c->gone + 1, --c->n_gone * sizeof *c->gone);
+    }
+    if (c->n_gone == c->cap_gone) {
+        size_t cap = c->cap_gone ? c->cap_gone * 2 : 16;
+        pt_gone_clock *g = realloc(c->gone, cap * sizeof *g);
+        if (!g)
+            return;
+        c->gone = g;
+        c->cap_gone = cap;
+    }
+    char *name = strdup(h->name);
+    if (!name)
+        return;
+    c->gone[c->n_gone++] = (pt_gone_clock){ name, h->clock_usec, h->clock_seq };
+}
+
+/* Forget the freed hosts' clocks up to `upto` (journaled). */
+void pt_core_forget_clocks(pt_core *c, uint64_t upto)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_gone; i++) {
+        if (c->gone[i].seq <= upto)
+            free(c->gone[i].name);
+        else
+            c->gone[k++] = c->gone[i];
+    }
+    c->n_gone = k;
+}
+
+/* Free the hosts that hold nothing. */
+void pt_core_free_empty_hosts(pt_core *c)
+{
+    while (!pt_dlist_empty(&c->empty_hosts)) {
+        pt_host *h = (pt_host *)((char *)c->empty_hosts.next - offsetof(pt_host, empty));
+        pt_dlist_del(&h->empty);
+        if (h == c->cur)
+            c->cur = NULL;
+        if (c->opt.quiet_clock && h->have_clock)
+            keep_gone_clock(c, h);
+        pt_table_remove(&c->hosts, &h->node);
+        pt_dlist_del(&h->all);
+        free(h);
+    }
+}
+
+/* Move host h's clock on to usec if later (no expiry). */
+void pt_core_host_set_clock(pt_host *h, int64_t usec)
+{
+    if (!h->have_clock || usec > h->clock_usec) {
+        h->clock_usec = usec;
+        h->have_clock = 1;
+    }
 }
 
 /* Update the cache-size counter after a change (the high-water mark is
@@ -74,11 +203,12 @@ static void note_size(pt_core *c)
     c->st.cache_entries = c->n_open + c->n_linger;
 }
 
-/* Unlink an entry from table and list, and free it. */
+/* Unlink an entry from table and lists, and free it. */
 static void drop_entry(pt_core *c, pt_entry *e)
 {
     pt_table_remove(&c->entries, &e->node);
     pt_dlist_del(&e->order);
+    pt_dlist_del(&e->glob);
     if (e->state == PT_ENTRY_OPEN)
         c->n_open--;
     else if (e->state == PT_ENTRY_LINGER)
@@ -86,6 +216,7 @@ static void drop_entry(pt_core *c, pt_entry *e)
     else
         c->n_placeholder--;
     note_size(c);
+    host_release(c, e->hp);
     pt_entry_free(e);
 }
 
@@ -102,7 +233,7 @@ static void emit_and_drop(pt_core *c, pt_entry *e, pt_end end)
     drop_entry(c, e);
 }
 
-/* Move an open entry to the linger list with end `end`. */
+/* Move an open entry to the linger lists with end `end`. */
 static void finish(pt_core *c, pt_entry *e, pt_end end)
 {
     if (e->state == PT_ENTRY_LINGER) {
@@ -113,93 +244,100 @@ static void finish(pt_core *c, pt_entry *e, pt_end end)
         return;
     e->end = (uint8_t)end;
     e->state = PT_ENTRY_LINGER;
-    e->ended_usec = c->clock_usec;
+    e->ended_usec = e->hp->clock_usec;
     pt_dlist_del(&e->order);
-    pt_dlist_push(&c->linger, &e->order);
+    pt_dlist_push(&e->hp->linger, &e->order);
+    pt_dlist_del(&e->glob);
+    pt_dlist_push(&c->linger, &e->glob);
     c->n_open--;
     c->n_linger++;
     note_size(c);
 }
 
-/* Emit what is due on the log's clock: lingering records, idle entries,
+/* Put a session into the by-process table. */
+static void session_index(pt_core *c, pt_session *s)
+{
+    s->pid_node.hash = pt_table_hash(pt_slice_make(s->pid_node.host, s->pid_node.host_len),
+                                     pt_slice_make(s->pid_node.key, s->pid_node.key_len));
+    pt_table_insert(&c->session_pids, &s->pid_node);
+}
+
+/* Forget a session. */
+static void session_end(pt_core *c, pt_session *s)
+{
+    pt_table_remove(&c->session_pids, &s->pid_node);
+    pt_table_remove(&c->sessions, &s->node);
+    pt_dlist_del(&s->order);
+    pt_dlist_del(&s->glob);
+    host_release(c, s->hp);
+    pt_session_free(s);
+}
+
+/* Emit what is due on host h's clock: lingering records, idle entries,
  * idle sessions. */
-static void expire(pt_core *c)
+static void expire(pt_core *c, pt_host *h)
 {
     int64_t linger = (int64_t)(c->opt.linger * 1e6);
     int64_t idle = (int64_t)(c->opt.idle_timeout * 1e6);
-    while (!pt_dlist_empty(&c->linger)) {
-        pt_entry *e = entry_of(c->linger.next);
-        if (e->ended_usec + linger > c->clock_usec)
+    while (!pt_dlist_empty(&h->linger)) {
+        pt_entry *e = entry_of(h->linger.next);
+        if (e->ended_usec + linger > h->clock_usec)
             break;
         emit_and_drop(c, e, (pt_end)e->end);
     }
-    while (!pt_dlist_empty(&c->open_lru)) {
-        pt_entry *e = entry_of(c->open_lru.next);
-        if (e->touched_usec + idle > c->clock_usec)
+    while (!pt_dlist_empty(&h->open_lru)) {
+        pt_entry *e = entry_of(h->open_lru.next);
+        if (e->touched_usec + idle > h->clock_usec)
             break;
         if (e->state == PT_ENTRY_OPEN)
             c->st.timeouts++;
         emit_and_drop(c, e, PT_END_TIMEOUT);
     }
-    while (!pt_dlist_empty(&c->session_lru)) {
-        pt_session *s = session_of(c->session_lru.next);
-        if (s->touched_usec + idle > c->clock_usec)
+    while (!pt_dlist_empty(&h->session_lru)) {
+        pt_session *s = session_of(h->session_lru.next);
+        if (s->touched_usec + idle > h->clock_usec)
             break;
-        pt_table_remove(&c->sessions, &s->node);
-        pt_dlist_del(&s->order);
-        pt_session_free(s);
+        session_end(c, s);
     }
 }
 
-/* Advance the log's clock to t (never backwards) and expire. */
-static void advance(pt_core *c, const pt_time *t)
+/* Advance host h's clock to usec (never backwards) and expire. */
+static void advance(pt_core *c, pt_host *h, int64_t usec)
 {
-    if (!t->valid)
-        return;
-    int64_t u = pt_time_usec(t);
-    if (!c->have_clock || u > c->clock_usec) {
-        c->clock_usec = u;
-        c->have_clock = 1;
-    }
-    expire(c);
-}
-
-/* Drop the least recently updated session (capacity). */
-static void evict_session(pt_core *c)
-{
-    pt_session *s = session_of(c->session_lru.next);
-    pt_table_remove(&c->sessions, &s->node);
-    pt_dlist_del(&s->order);
-    pt_session_free(s);
-    c->st.sessions_evicted++;
+    if (!h->have_clock || usec > h->clock_usec)
+        h->clock_seq = ++c->clock_seq;
+    pt_core_host_set_clock(h, usec);
+    expire(c, h);
 }
 
 /* Keep open + lingering + placeholder entries and smtpd sessions within
  * max_entries. Runs only between steps (after a whole line was folded in),
  * never while a handler holds an entry or session pointer, so nothing a
  * step uses can be freed under it. Finished records are emitted early
- * first (they only lose their wait for late links); then the oldest of the
- * least recently updated open entry and the least recently updated session
- * goes (entries end as "evicted", placeholders and sessions are dropped). */
+ * first (they only lose their wait for late links); then the older (by
+ * touch, across hosts) of the least recently updated open entry and the
+ * least recently updated session goes (entries end as "evicted",
+ * placeholders and sessions are dropped). */
 void pt_core_enforce_bound(pt_core *c)
 {
     while (c->n_open + c->n_linger + c->n_placeholder + c->sessions.count
            > c->opt.max_entries) {
         if (!pt_dlist_empty(&c->linger)) {
-            pt_entry *e = entry_of(c->linger.next);
+            pt_entry *e = gentry_of(c->linger.next);
             emit_and_drop(c, e, (pt_end)e->end);
             continue;
         }
         int have_e = !pt_dlist_empty(&c->open_lru);
         int have_s = !pt_dlist_empty(&c->session_lru);
-        if (have_s && (!have_e || session_of(c->session_lru.next)->touched_usec
-                                  < entry_of(c->open_lru.next)->touched_usec)) {
-            evict_session(c);
+        if (have_s && (!have_e || gsession_of(c->session_lru.next)->touch_seq
+                                  < gentry_of(c->open_lru.next)->touch_seq)) {
+            session_end(c, gsession_of(c->session_lru.next));
+            c->st.sessions_evicted++;
             continue;
         }
         if (!have_e)
             break;
-        pt_entry *e = entry_of(c->open_lru.next);
+        pt_entry *e = gentry_of(c->open_lru.next);
         if (e->state == PT_ENTRY_OPEN)
             c->st.evictions++;
         emit_and_drop(c, e, PT_END_EVICTED);
@@ -208,7 +346,63 @@ void pt_core_enforce_bound(pt_core *c)
         c->st.cache_high_water = c->st.cache_entries;
 }
 
-/* Insert a new entry (open or placeholder) for host + qid. */
+/* Link a loaded entry (host, state, touch set) into table and lists. */
+int pt_core_adopt_entry(pt_core *c, pt_entry *e)
+{
+    pt_slice host = pt_slice_cstr(e->host), qid = pt_slice_cstr(e->queue_id);
+    e->node.hash = pt_table_hash(host, qid);
+    if (pt_table_find(&c->entries, e->node.hash, host, qid))
+        return -1;
+    e->hp = pt_core_host(c, host);
+    if (!e->hp)
+        return -1;
+    host_hold(e->hp);
+    if (e->touch_seq == 0)                  /* a file from before touch_seq */
+        e->touch_seq = ++c->touch_seq;
+    else if (e->touch_seq > c->touch_seq)
+        c->touch_seq = e->touch_seq;
+    pt_table_insert(&c->entries, &e->node);
+    if (e->state == PT_ENTRY_LINGER) {
+        pt_dlist_push(&e->hp->linger, &e->order);
+        pt_dlist_push(&c->linger, &e->glob);
+        c->n_linger++;
+    } else {
+        pt_dlist_push(&e->hp->open_lru, &e->order);
+        pt_dlist_push(&c->open_lru, &e->glob);
+        if (e->state == PT_ENTRY_OPEN)
+            c->n_open++;
+        else
+            c->n_placeholder++;
+    }
+    note_size(c);
+    if (c->st.cache_entries > c->st.cache_high_water)
+        c->st.cache_high_water = c->st.cache_entries;
+    return 0;
+}
+
+/* Link a loaded session into table and lists. */
+int pt_core_adopt_session(pt_core *c, pt_session *s)
+{
+    pt_slice host = pt_slice_cstr(s->host), key = pt_slice_cstr(s->pid);
+    s->node.hash = pt_table_hash(host, key);
+    if (pt_table_find(&c->sessions, s->node.hash, host, key))
+        return -1;
+    s->hp = pt_core_host(c, host);
+    if (!s->hp)
+        return -1;
+    host_hold(s->hp);
+    if (s->touch_seq == 0)
+        s->touch_seq = ++c->touch_seq;
+    else if (s->touch_seq > c->touch_seq)
+        c->touch_seq = s->touch_seq;
+    pt_table_insert(&c->sessions, &s->node);
+    session_index(c, s);
+    pt_dlist_push(&s->hp->session_lru, &s->order);
+    pt_dlist_push(&c->session_lru, &s->glob);
+    return 0;
+}
+
+/* Insert a new entry (open or placeholder) for the current host + qid. */
 static pt_entry *insert_entry(pt_core *c, pt_slice host, pt_slice qid,
                               uint64_t h, int placeholder)
 {
@@ -216,10 +410,14 @@ static pt_entry *insert_entry(pt_core *c, pt_slice host, pt_slice qid,
     if (!e)
         return NULL;
     e->node.hash = h;
+    e->hp = c->cur;
+    host_hold(e->hp);
     e->state = placeholder ? PT_ENTRY_PLACEHOLDER : PT_ENTRY_OPEN;
-    e->touched_usec = c->clock_usec;
+    e->touched_usec = c->cur->clock_usec;
+    e->touch_seq = ++c->touch_seq;
     pt_table_insert(&c->entries, &e->node);
-    pt_dlist_push(&c->open_lru, &e->order);
+    pt_dlist_push(&e->hp->open_lru, &e->order);
+    pt_dlist_push(&c->open_lru, &e->glob);
     if (placeholder)
         c->n_placeholder++;
     else
@@ -245,7 +443,9 @@ static void reopen(pt_core *c, pt_entry *e)
     e->state = PT_ENTRY_OPEN;
     e->end = PT_END_NONE;
     pt_dlist_del(&e->order);
-    pt_dlist_push(&c->open_lru, &e->order);
+    pt_dlist_push(&e->hp->open_lru, &e->order);
+    pt_dlist_del(&e->glob);
+    pt_dlist_push(&c->open_lru, &e->glob);
     c->n_linger--;
     c->n_open++;
 }
@@ -321,48 +521,68 @@ static void touch(pt_core *c, pt_entry *e, const pt_line *l)
     if (!e->last_seen.valid || pt_time_cmp(&l->time, &e->last_seen) >= 0)
         e->last_seen = l->time;
     e->lines++;
-    e->touched_usec = c->clock_usec;
+    e->touched_usec = e->hp->clock_usec;
+    e->touch_seq = ++c->touch_seq;
     if (!e->instance && l->program.n) {     /* until qmgr names it: the first part */
         const char *slash = memchr(l->program.p, '/', l->program.n);
         e->instance = pt_entry_str(e, pt_slice_make(l->program.p,
             slash ? (size_t)(slash - l->program.p) : l->program.n));
     }
-    if (e->state == PT_ENTRY_OPEN) {
+    if (e->state != PT_ENTRY_LINGER) {
         pt_dlist_del(&e->order);
-        pt_dlist_push(&c->open_lru, &e->order);
+        pt_dlist_push(&e->hp->open_lru, &e->order);
+        pt_dlist_del(&e->glob);
+        pt_dlist_push(&c->open_lru, &e->glob);
     }
     if (c->opt.include_raw)
         pt_entry_add_raw(e, l->raw);
 }
 
-/* The session of host + pid, made when `make` is set. */
-static pt_session *session_for(pt_core *c, const pt_line *l, int make)
+#define SESSION_KEY_MAX 128
+
+/* A session's key: "PID IP" (the client's address as logged, cut). */
+static pt_slice session_key(const pt_line *l, const pt_event *ev, char *buf)
 {
-    uint64_t h = pt_table_hash(l->host, l->pid);
-    pt_session *s = (pt_session *)pt_table_find(&c->sessions, h, l->host, l->pid);
+    size_t n = l->pid.n, ipn = ev->client.ip.n;
+    if (ipn > SESSION_KEY_MAX - 2 - n)
+        ipn = SESSION_KEY_MAX - 2 - n;
+    memcpy(buf, l->pid.p, n);
+    buf[n++] = ' ';
+    if (ipn)
+        memcpy(buf + n, ev->client.ip.p, ipn);
+    return pt_slice_make(buf, n + ipn);
+}
+
+/* The session of the line's smtpd process and client, made when `make`. */
+static pt_session *session_for(pt_core *c, const pt_line *l, const pt_event *ev, int make)
+{
+    char kb[SESSION_KEY_MAX];
+    pt_slice key = session_key(l, ev, kb);
+    uint64_t h = pt_table_hash(l->host, key);
+    pt_session *s = (pt_session *)pt_table_find(&c->sessions, h, l->host, key);
     if (!s && make) {
-        s = pt_session_new(l->host, l->pid);
+        s = pt_session_new(l->host, key);
         if (!s)
             return NULL;
         s->node.hash = h;
+        s->hp = c->cur;
+        host_hold(s->hp);
         pt_table_insert(&c->sessions, &s->node);
-        pt_dlist_push(&c->session_lru, &s->order);
+        session_index(c, s);
+        pt_dlist_push(&s->hp->session_lru, &s->order);
+        pt_dlist_push(&c->session_lru, &s->glob);
     }
     if (s) {
         pt_session_maybe_compact(s);
-        s->touched_usec = c->clock_usec;
+        s->last_line_usec = pt_time_usec(&l->time);
+        s->touched_usec = s->hp->clock_usec;
+        s->touch_seq = ++c->touch_seq;
         pt_dlist_del(&s->order);
-        pt_dlist_push(&c->session_lru, &s->order);
+        pt_dlist_push(&s->hp->session_lru, &s->order);
+        pt_dlist_del(&s->glob);
+        pt_dlist_push(&c->session_lru, &s->glob);
     }
     return s;
-}
-
-/* Forget a session. */
-static void session_end(pt_core *c, pt_session *s)
-{
-    pt_table_remove(&c->sessions, &s->node);
-    pt_dlist_del(&s->order);
-    pt_session_free(s);
 }
 
 /* Count a line of the session that belongs to its next message (connect,
@@ -428,7 +648,7 @@ static void session_message_gone(pt_core *c, pt_session *s, int lost)
 static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
 {
     int smtpd = pt_slice_eq(ev->prog.daemon, "smtpd");
-    pt_session *s = smtpd ? session_for(c, l, 1) : NULL;
+    pt_session *s = smtpd ? session_for(c, l, ev, 1) : NULL;
     if (s) {
         session_message_gone(c, s, 0);
         s->lost = 0;
@@ -473,7 +693,7 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
         pt_record_emit_reject(c, l, ev);
     pt_slice action = action_of(ev);
     int smtpd = pt_slice_eq(ev->prog.daemon, "smtpd");
-    pt_session *s = smtpd ? session_for(c, l, 1) : NULL;
+    pt_session *s = smtpd ? session_for(c, l, ev, 1) : NULL;
     if (s) {
         session_client(s, ev);
         pt_session_set(s, &s->from, ev->from);
@@ -508,10 +728,39 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
                                 pt_slice_eq(action, "milter-discard")
                                 ? pt_slice_cstr("discard") : action);
         p->text = pt_utf8_dup(&s->arena, text_of(ev));
-        if (!p->service || !p->action || !p->text)
+        if (!p->service || !p->action || !p->text) {
             s->n_pending--;
-        else
-            session_note_line(c, s, l);
+            return;
+        }
+        session_note_line(c, s, l);
+        /* the same action at the same time held already: it reaches the
+         * message once, as a queue-ID line would (a line delivered twice) */
+        for (uint32_t i = 0; i + 1 < s->n_pending; i++)
+            if (pt_time_cmp(&s->pending[i].time, &p->time) == 0
+                && strcmp(s->pending[i].action, p->action) == 0
+                && strcmp(s->pending[i].text, p->text) == 0) {
+                s->n_pending--;
+                break;
+            }
+    }
+}
+
+/* One smtpd process serves one client at a time: a connect ends the
+ * sessions of the same process whose latest line is older than it (their
+ * end was not logged). Sessions with a line of the same time stay: within
+ * one timestamp the order is canonical, not the true one. */
+static void end_earlier_sessions(pt_core *c, const pt_line *l)
+{
+    uint64_t h = pt_table_hash(l->host, l->pid);
+    int64_t t = pt_time_usec(&l->time);
+    pt_tnode *n = pt_table_find(&c->session_pids, h, l->host, l->pid);
+    while (n) {
+        pt_session *s = (pt_session *)((char *)n - offsetof(pt_session, pid_node));
+        n = pt_table_find_next(n, l->host, l->pid);
+        if (s->last_line_usec < t) {
+            session_message_gone(c, s, 0);
+            session_end(c, s);
+        }
     }
 }
 
@@ -519,19 +768,20 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
 static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
 {
     if (ev->kind == PT_EV_CONNECT) {
-        pt_session *old = session_for(c, l, 0);
+        pt_session *old = session_for(c, l, ev, 0);
         if (old) {
             session_message_gone(c, old, 0);
             session_end(c, old);
         }
-        pt_session *s = session_for(c, l, 1);
+        end_earlier_sessions(c, l);
+        pt_session *s = session_for(c, l, ev, 1);
         if (s) {
             session_client(s, ev);
             session_note_line(c, s, l);
         }
         return;
     }
-    pt_session *s = session_for(c, l, ev->kind == PT_EV_TLS);
+    pt_session *s = session_for(c, l, ev, ev->kind == PT_EV_TLS);
     if (!s)
         return;
     if (ev->kind == PT_EV_TLS) {
@@ -553,6 +803,31 @@ static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
     }
     session_message_gone(c, s, s->lost);
     session_end(c, s);
+}
+
+/* Is an address a loopback one (127.0.0.0/8, ::1, ::ffff:127.x)? */
+static int is_loopback(pt_slice ip)
+{
+    return (ip.n >= 4 && memcmp(ip.p, "127.", 4) == 0) || pt_slice_eq(ip, "::1")
+        || (ip.n >= 11 && memcmp(ip.p, "::ffff:127.", 11) == 0);
+}
+
+/* Did mail k come in from the place a delivery went to (relay "host[ip]:port"):
+ * from that address, or from loopback when the relay was loopback or a
+ * socket? Only then is a "queued as K" reply about this host's mail K (a
+ * content filter or re-injection), not a remote server's queue ID. */
+static int reinjected_from(const pt_entry *k, pt_slice relay)
+{
+    const char *lb = memchr(relay.p, '[', relay.n);
+    const char *rb = lb ? memchr(lb, ']', relay.n - (size_t)(lb - relay.p)) : NULL;
+    if (!k->client.ip || !rb)
+        return 0;
+    pt_slice rip = pt_slice_make(lb + 1, (size_t)(rb - lb - 1));
+    pt_slice kip = pt_slice_cstr(k->client.ip);
+    if (rip.n == kip.n && memcmp(rip.p, kip.p, kip.n) == 0)
+        return 1;
+    int socket = memchr(rip.p, '/', rip.n) != NULL;
+    return is_loopback(kip) && (socket || is_loopback(rip));
 }
 
 /* A recipient's delivery status line. */
@@ -580,17 +855,18 @@ static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
     } else {
         pt_entry_rcpt_overflow(e, ev->to, ev->orig_to, ev->status);
     }
-    pt_slice child = pt_slice_empty(ev->queued_as) ? ev->forwarded_as : ev->queued_as;
-    if (!pt_slice_empty(child) && !pt_slice_eq(child, "")) {
-        pt_entry *k = link_target(c, l->host, child);
+    if (!pt_slice_empty(ev->forwarded_as)) {     /* local forwarding: a local queue ID */
+        pt_entry *k = link_target(c, l->host, ev->forwarded_as);
         if (k && k != e) {
             pt_entry_set(k, &k->parent_id, ev->queue_id);
-            if (!pt_slice_empty(ev->forwarded_as)) {
-                k->created = 1;
-                pt_entry_set(k, &k->origin, pt_slice_cstr("local"));
-                pt_entry_set(k, &k->origin_program, l->program);
-            }
+            k->created = 1;
+            pt_entry_set(k, &k->origin, pt_slice_cstr("local"));
+            pt_entry_set(k, &k->origin_program, l->program);
         }
+    } else if (!pt_slice_empty(ev->queued_as)) {
+        pt_entry *k = entry_find(c, l->host, ev->queued_as);
+        if (k && k != e && reinjected_from(k, ev->relay))
+            pt_entry_set(k, &k->parent_id, ev->queue_id);
     }
     if (c->opt.emit_deferred && !e->progress_emitted && pt_slice_eq(ev->status, "deferred")) {
         e->progress_emitted = 1;
@@ -767,32 +1043,178 @@ static int host_ok(pt_slice h)
     return 1;
 }
 
-/* Hand one line to the core. */
-void pt_core_feed(pt_core *c, const pt_line *l)
+/* A hash of the whole line (time, program, pid, message): duplicates. */
+static uint64_t line_hash(const pt_line *l)
+{
+    uint64_t h = pt_table_hash(l->program, l->msg);
+    h ^= pt_table_hash(l->pid, pt_slice_make("", 0)) * 31;
+    h ^= (uint64_t)pt_time_usec(&l->time) * 0x9E3779B97F4A7C15ULL;
+    return h;
+}
+
+/* Fold one parsed Postfix line of host c->cur into the state: a queue-ID
+ * line its mail already holds is folded once (counted, no other change). */
+static void fold_event(pt_core *c, const pt_line *l, pt_event *ev)
+{
+    c->st.lines_postfix++;
+    if (ev->kind == PT_EV_UNRECOGNISED) {
+        c->st.lines_unrecognised++;
+        return;
+    }
+    c->st.lines_parsed++;
+    uint64_t lh = 0;
+    if (!pt_slice_empty(ev->queue_id)) {
+        lh = line_hash(l);
+        pt_entry *e = entry_find(c, l->host, ev->queue_id);
+        if (e && pt_entry_seen(e, lh)) {
+            c->st.lines_duplicate++;
+            touch(c, e, l);
+            return;
+        }
+    }
+    dispatch(c, l, ev);
+    if (lh) {
+        pt_entry *e = entry_find(c, l->host, ev->queue_id);
+        if (e)
+            pt_entry_note_seen(e, lh);
+    }
+}
+
+/* Make l's host current and move its clock to the line's time. 0, or -1
+ * on no memory (the line is lost: counted as malformed). */
+static int enter_host(pt_core *c, const pt_line *l, int64_t arrival)
+{
+    pt_host *h = pt_core_host(c, l->host);
+    if (!h)
+        return -1;
+    c->cur = h;
+    int64_t u = pt_time_usec(&l->time);
+    if (!h->have_line || u > h->latest_usec) {
+        h->latest_usec = u;
+        h->have_line = 1;
+    }
+    if (arrival > h->last_arrival)
+        h->last_arrival = arrival;
+    advance(c, h, u);
+    return 0;
+}
+
+/* Fold in one line at once (no reorder window, or it could not be held). */
+static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
+{
+    if (enter_host(c, l, arrival)) {
+        c->st.lines_malformed++;
+        return;
+    }
+    pt_event ev;
+    pt_parse(l, &ev);
+    fold_event(c, l, &ev);
+    pt_core_enforce_bound(c);
+}
+
+/* A held line with its parse, for the canonical order. */
+typedef struct ranked {
+    const pt_line *l;
+    pt_event ev;
+    int rank;
+} ranked;
+
+/* Compare two byte strings, shorter first on a common prefix. */
+static int slice_cmp(pt_slice a, pt_slice b)
+{
+    size_t n = a.n < b.n ? a.n : b.n;
+    int r = n ? memcmp(a.p, b.p, n) : 0;
+    return r ? r : (a.n < b.n ? -1 : a.n > b.n);
+}
+
+/* The canonical order of lines with one host and time: life cycle, then
+ * content. */
+static int ranked_cmp(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    int r = slice_cmp(a->l->msg, b->l->msg);
+    if (!r)
+        r = slice_cmp(a->l->program, b->l->program);
+    if (!r)
+        r = slice_cmp(a->l->pid, b->l->pid);
+    if (!r)
+        r = pt_time_cmp(&a->l->time, &b->l->time);      /* same instant, other offset */
+    if (!r)
+        r = slice_cmp(a->l->raw, b->l->raw);
+    return r;
+}
+
+/* Fold in a bucket that left the reorder window: its lines in canonical order. */
+static void fold_bucket(pt_core *c, pt_bucket *b)
+{
+    ranked one, *v = b->n == 1 ? &one : malloc(b->n * sizeof *v);
+    uint32_t n = 0;
+    if (!v) {                           /* no memory: in arrival order */
+        for (pt_held *p = b->head; p; p = p->next)
+            fold_line(c, &p->line, b->last_arrival);
+        return;
+    }
+    for (pt_held *p = b->head; p; p = p->next, n++) {
+        v[n].l = &p->line;
+        pt_parse(&p->line, &v[n].ev);
+        v[n].rank = pt_event_rank(&v[n].ev);
+    }
+    if (n > 1)
+        qsort(v, n, sizeof *v, ranked_cmp);
+    if (enter_host(c, v[0].l, b->last_arrival)) {
+        c->st.lines_malformed += n;
+    } else {
+        pt_host *h = c->cur;
+        if (h->have_released && b->time_usec <= h->released_usec)
+            c->st.lines_late += n;      /* its timestamp had gone already */
+        h->released_usec = b->time_usec;
+        h->have_released = 1;
+        for (uint32_t i = 0; i < n; i++) {
+            c->cur = h;
+            fold_event(c, v[i].l, &v[i].ev);
+            pt_core_enforce_bound(c);   /* may end this host's items, never free it */
+        }
+    }
+    if (v != &one)
+        free(v);
+}
+
+/* Fold in the buckets due at `now` (all of them when `all`). */
+static void release_due(pt_core *c, int64_t now, int all)
+{
+    if (c->opt.reorder_window <= 0)
+        return;
+    pt_bucket *b;
+    while ((b = pt_reorder_due(&c->ro, now, all)) != NULL) {
+        fold_bucket(c, b);
+        pt_reorder_bucket_free(b);
+    }
+}
+
+/* Hand one line that arrived at `now` to the core. */
+void pt_core_feed_at(pt_core *c, const pt_line *l, int64_t now)
 {
     c->st.lines_seen++;
     if (!host_ok(l->host) || !l->time.valid || l->pid.n > MAX_PID_LEN) {
         c->st.lines_malformed++;
         return;
     }
-    advance(c, &l->time);
-    int64_t lu = pt_time_usec(&l->time);
-    if (!c->have_line || lu > c->latest_line_usec) {
-        c->latest_line_usec = lu;
-        c->have_line = 1;
-    }
-    pt_event ev;
-    pt_ev_kind k = pt_parse(l, &ev);
-    if (k == PT_EV_NOT_POSTFIX)
-        return;
-    c->st.lines_postfix++;
-    if (k == PT_EV_UNRECOGNISED) {
-        c->st.lines_unrecognised++;
-        return;
-    }
-    c->st.lines_parsed++;
-    dispatch(c, l, &ev);
-    pt_core_enforce_bound(c);
+    pt_program prog;
+    if (!pt_program_split(l->program, &prog))
+        return;                         /* not Postfix: held nowhere, moves no clock */
+    if (c->opt.reorder_window <= 0 || pt_reorder_add(&c->ro, l, now) != 0)
+        fold_line(c, l, now);
+    release_due(c, now, 0);
+    c->cur = NULL;
+    pt_core_free_empty_hosts(c);
+}
+
+/* Hand one line to the core, arriving as the next input line. */
+void pt_core_feed(pt_core *c, const pt_line *l)
+{
+    pt_core_feed_at(c, l, ++c->arrivals);
 }
 
 /* Count a malformed line. */
@@ -802,29 +1224,82 @@ void pt_core_count_malformed(pt_core *c)
     c->st.lines_malformed++;
 }
 
-/* Advance the clock from wall time. */
-void pt_core_tick(pt_core *c, const pt_time *now)
+/* Lines wait outside the core until now: nobody is quiet before. */
+void pt_core_note_busy(pt_core *c, int64_t now)
 {
-    advance(c, now);
+    if (now > c->busy_until)
+        c->busy_until = now;
 }
 
-/* Advance the clock by how long the input has been quiet. */
-void pt_core_tick_quiet(pt_core *c, int64_t quiet_usec)
+#define QUIET_USEC 1000000      /* a host quiet this long has its clock moved on */
+
+/* The timer: release what is due, move quiet hosts' clocks. */
+void pt_core_tick(pt_core *c, int64_t now)
 {
-    if (!c->have_line || quiet_usec <= 0)
+    release_due(c, now, 0);
+    if (c->opt.quiet_clock) {
+        for (pt_dlink *p = c->host_list.next; p != &c->host_list; p = p->next) {
+            pt_host *h = host_of(p);
+            int64_t since = h->last_arrival > c->busy_until ? h->last_arrival : c->busy_until;
+            if (!h->have_line || now - since < QUIET_USEC
+                || (c->opt.reorder_window > 0 && pt_reorder_held_for(&c->ro, pt_slice_cstr(h->name))))
+                continue;
+            c->cur = h;
+            advance(c, h, h->latest_usec + (now - since));
+        }
+    }
+    c->cur = NULL;
+    pt_core_free_empty_hosts(c);
+}
+
+/* Move one host's clock (or every host's) on to t. */
+void pt_core_advance_clock(pt_core *c, pt_slice host, const pt_time *t)
+{
+    if (!t->valid)
         return;
-    int64_t u = c->latest_line_usec + quiet_usec;
-    pt_time t = { .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
-    advance(c, &t);
+    for (pt_dlink *p = c->host_list.next; p != &c->host_list; p = p->next) {
+        pt_host *h = host_of(p);
+        if (host.n && !pt_slice_eq(host, h->name))
+            continue;
+        c->cur = h;
+        advance(c, h, pt_time_usec(t));
+    }
+    c->cur = NULL;
+    pt_core_free_empty_hosts(c);
+}
+
+/* Walk the clocks that moved since `since`. */
+uint64_t pt_core_clocks(const pt_core *c, uint64_t since,
+                        void (*fn)(void *ctx, pt_slice host, int64_t usec), void *ctx)
+{
+    for (const pt_dlink *p = c->host_list.next; p != &c->host_list; p = p->next) {
+        const pt_host *h = (const pt_host *)((const char *)p - offsetof(pt_host, all));
+        if (h->have_clock && h->clock_seq > since)
+            fn(ctx, pt_slice_cstr(h->name), h->clock_usec);
+    }
+    for (size_t i = 0; i < c->n_gone; i++)
+        if (c->gone[i].seq > since)
+            fn(ctx, pt_slice_cstr(c->gone[i].name), c->gone[i].usec);
+    return c->clock_seq;
+}
+
+/* Fold in everything held. */
+void pt_core_drain(pt_core *c)
+{
+    release_due(c, 0, 1);
+    c->cur = NULL;
+    pt_core_free_empty_hosts(c);
 }
 
 /* Emit everything still held, lingering first, then open (end shutdown). */
 void pt_core_flush(pt_core *c)
 {
+    pt_core_drain(c);
     while (!pt_dlist_empty(&c->linger))
-        emit_and_drop(c, entry_of(c->linger.next), PT_END_NONE);
+        emit_and_drop(c, gentry_of(c->linger.next), PT_END_NONE);
     while (!pt_dlist_empty(&c->open_lru))
-        emit_and_drop(c, entry_of(c->open_lru.next), PT_END_SHUTDOWN);
+        emit_and_drop(c, gentry_of(c->open_lru.next), PT_END_SHUTDOWN);
+    pt_core_free_empty_hosts(c);
 }
 
 /* Flush, then free everything. */
@@ -834,9 +1309,16 @@ void pt_core_free(pt_core *c)
         return;
     pt_core_flush(c);
     while (!pt_dlist_empty(&c->session_lru))
-        session_end(c, session_of(c->session_lru.next));
+        session_end(c, gsession_of(c->session_lru.next));
+    pt_core_free_empty_hosts(c);
+    if (c->opt.reorder_window > 0)
+        pt_reorder_destroy(&c->ro);
+    pt_core_forget_clocks(c, UINT64_MAX);
+    free(c->gone);
     pt_table_destroy(&c->entries);
     pt_table_destroy(&c->sessions);
+    pt_table_destroy(&c->session_pids);
+    pt_table_destroy(&c->hosts);
     pt_jw_free(&c->jw);
     free(c);
 }
@@ -846,4 +1328,5 @@ void pt_core_stats(const pt_core *c, pt_stats *s)
 {
     *s = c->st;
     s->sessions = c->sessions.count;
+    s->lines_held = c->opt.reorder_window > 0 ? c->ro.lines : 0;
 }

@@ -12,22 +12,62 @@
 #include "table.h"
 #include "jsonw.h"
 #include "outbox.h"
+#include "reorder.h"
 #include <stdio.h>
+
+/* One host: its clock and its mails and sessions in the orders its clock
+ * expires them. Lives while it holds an entry or a session (freed between
+ * steps once empty). */
+typedef struct pt_host {
+    pt_tnode node;              /* key: host name, "" */
+    pt_dlink all;               /* every host (the core's host list) */
+    pt_dlink empty;             /* on the core's list of hosts to free */
+    pt_dlink open_lru;          /* its open entries and placeholders, by touch */
+    pt_dlink linger;            /* its finished entries, by finishing */
+    pt_dlink session_lru;       /* its sessions, by touch */
+    uint64_t n_items;           /* entries (any state) + sessions */
+    int64_t clock_usec;         /* the host's clock */
+    int have_clock;
+    int64_t latest_usec;        /* latest line time folded (quiet ticks start there) */
+    int have_line;
+    int64_t last_arrival;       /* arrival stamp of its latest line */
+    uint64_t clock_seq;         /* the core's clock_seq when its clock last moved */
+    int64_t released_usec;      /* time of the latest bucket folded in */
+    int have_released;
+    char name[];
+} pt_host;
+
+/* The last clock of a freed host (daemons: still to be journaled). */
+typedef struct pt_gone_clock {
+    char *name;
+    int64_t usec;
+    uint64_t seq;
+} pt_gone_clock;
+
+#define PT_GONE_CLOCKS_MAX 4096
 
 struct pt_core {
     pt_core_options opt;
     pt_record_sink sink;
     void *sink_ctx;
     pt_table entries;           /* open, lingering and placeholder entries */
-    pt_dlink open_lru;          /* open entries and placeholders, oldest first */
+    pt_dlink open_lru;          /* open entries and placeholders, least recently touched first */
     pt_dlink linger;            /* finished entries, in order of finishing */
-    pt_table sessions;
-    pt_dlink session_lru;
+    pt_table sessions;          /* by host + "PID IP" */
+    pt_table session_pids;      /* the same sessions by host + "PID" */
+    pt_dlink session_lru;       /* sessions, least recently touched first */
+    pt_table hosts;
+    pt_dlink host_list;
+    pt_dlink empty_hosts;
+    pt_host *cur;               /* the host of the line being folded in */
     uint64_t n_open, n_linger, n_placeholder;
-    int64_t clock_usec;         /* the log's clock */
-    int have_clock;
-    int64_t latest_line_usec;   /* latest line time fed (the base of quiet ticks) */
-    int have_line;
+    uint64_t touch_seq;         /* orders touches across hosts (capacity eviction) */
+    uint64_t clock_seq;         /* counts clock moves (journaling the moved ones) */
+    struct pt_gone_clock *gone; /* clocks of hosts freed since the runner journaled */
+    size_t n_gone, cap_gone;
+    int64_t arrivals;           /* lines fed with pt_core_feed (its unit of arrival) */
+    int64_t busy_until;         /* no host is quiet before this arrival stamp */
+    pt_reorder ro;
     pt_stats st;
     pt_jw jw;                   /* record text being built */
     char emit_id[PT_ENTRY_ID_MAX];  /* id of the record being emitted ... */
@@ -78,6 +118,20 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
 /* Emit / drop the oldest entries and sessions until the cache holds at
  * most max_entries; only between steps (core.c). */
 void pt_core_enforce_bound(pt_core *c);
+
+/* The host record of name h, made when missing; NULL on no memory. */
+pt_host *pt_core_host(pt_core *c, pt_slice h);
+
+/* Move host h's clock on to usec (if later) without expiring (state load). */
+void pt_core_host_set_clock(pt_host *h, int64_t usec);
+
+/* Link a loaded entry / session (its host, state and order set) into the
+ * core's table and lists; 0, or -1 when its key is taken (caller frees). */
+int pt_core_adopt_entry(pt_core *c, pt_entry *e);
+int pt_core_adopt_session(pt_core *c, pt_session *s);
+
+/* Free the hosts that hold nothing (between steps). */
+void pt_core_free_empty_hosts(pt_core *c);
 
 /* Build and emit the record of entry e (kind "message" or "progress"). */
 void pt_record_emit_message(pt_core *c, pt_entry *e, int progress);

@@ -202,6 +202,7 @@ pt_entry *pt_entry_new(pt_slice host, pt_slice queue_id, const pt_core_options *
     e->node.host_len = (uint16_t)strlen(e->host);
     e->node.key_len = (uint16_t)strlen(e->queue_id);
     pt_dlist_init(&e->order);
+    pt_dlist_init(&e->glob);
     e->size = -1;
     e->nrcpt = -1;
     e->pickup_uid = -1;
@@ -222,8 +223,53 @@ void pt_entry_free(pt_entry *e)
     free(e->events);
     free(e->notes);
     free(e->raw);
+    free(e->seen);
     pt_arena_free(&e->arena);
     free(e);
+}
+
+/* Has the entry folded in a line with hash h? */
+int pt_entry_seen(const pt_entry *e, uint64_t h)
+{
+    if (!e->seen)
+        return 0;
+    h = h ? h : 1;
+    for (uint32_t i = (uint32_t)h & e->seen_mask;; i = (i + 1) & e->seen_mask) {
+        if (e->seen[i] == h)
+            return 1;
+        if (e->seen[i] == 0)
+            return 0;
+    }
+}
+
+/* Remember line hash h. */
+void pt_entry_note_seen(pt_entry *e, uint64_t h)
+{
+    h = h ? h : 1;
+    if (e->n_seen >= PT_SEEN_MAX || pt_entry_seen(e, h))
+        return;
+    if (!e->seen || (e->n_seen + 1) * 2 > e->seen_mask + 1) {     /* grow: load <= 1/2 */
+        uint32_t slots = e->seen ? (e->seen_mask + 1) * 2 : 16;
+        uint64_t *n = calloc(slots, sizeof *n);
+        if (!n)
+            return;
+        for (uint32_t i = 0; e->seen && i <= e->seen_mask; i++) {
+            if (!e->seen[i])
+                continue;
+            uint32_t j = (uint32_t)e->seen[i] & (slots - 1);
+            while (n[j])
+                j = (j + 1) & (slots - 1);
+            n[j] = e->seen[i];
+        }
+        free(e->seen);
+        e->seen = n;
+        e->seen_mask = slots - 1;
+    }
+    uint32_t i = (uint32_t)h & e->seen_mask;
+    while (e->seen[i])
+        i = (i + 1) & e->seen_mask;
+    e->seen[i] = h;
+    e->n_seen++;
 }
 
 /* Bytes held by an entry. */
@@ -233,7 +279,8 @@ size_t pt_entry_bytes(const pt_entry *e)
         + (e->rcpt_index ? (e->rcpt_index_mask + 1) * sizeof *e->rcpt_index : 0)
         + (e->overflow ? (e->overflow_mask + 1) * sizeof *e->overflow : 0)
         + e->cap_events * sizeof *e->events + e->cap_notes * sizeof *e->notes
-        + e->cap_raw * sizeof *e->raw;
+        + e->cap_raw * sizeof *e->raw
+        + (e->seen ? (e->seen_mask + 1) * sizeof *e->seen : 0);
 }
 
 /* The record id: host/queue_id/first_seen_usec[/seq]. */
@@ -565,7 +612,20 @@ void pt_entry_copy_client(pt_entry *e, pt_client_info *dst, const pt_client_info
         dst->tls_bits = src->tls_bits;
 }
 
-/* Make a session for host + pid. */
+/* Point the session's table nodes at its host and key ("PID IP", and
+ * "PID" alone for pid_node); hashes are the table owner's. */
+void pt_session_key_nodes(pt_session *s)
+{
+    s->node.host = s->pid_node.host = s->host;
+    s->node.key = s->pid_node.key = s->pid;
+    s->node.host_len = s->pid_node.host_len = (uint16_t)strlen(s->host);
+    s->node.key_len = s->pid_node.key_len = (uint16_t)strlen(s->pid);
+    const char *sp = strchr(s->pid, ' ');
+    if (sp)
+        s->pid_node.key_len = (uint16_t)(sp - s->pid);
+}
+
+/* Make a session for host + key ("PID IP"). */
 pt_session *pt_session_new(pt_slice host, pt_slice pid)
 {
     pt_session *s = calloc(1, sizeof *s);
@@ -577,11 +637,9 @@ pt_session *pt_session_new(pt_slice host, pt_slice pid)
         pt_session_free(s);
         return NULL;
     }
-    s->node.host = s->host;
-    s->node.key = s->pid;
-    s->node.host_len = (uint16_t)strlen(s->host);
-    s->node.key_len = (uint16_t)strlen(s->pid);
+    pt_session_key_nodes(s);
     pt_dlist_init(&s->order);
+    pt_dlist_init(&s->glob);
     s->client.port = -1;
     s->client.tls_bits = -1;
     return s;
@@ -610,8 +668,8 @@ void pt_session_maybe_compact(pt_session *s)
     pt_arena_free(&s->arena);
     s->arena = a;
     s->arena_live = a.total;
-    s->node.host = s->host;
-    s->node.key = s->pid;
+    s->node.host = s->pid_node.host = s->host;
+    s->node.key = s->pid_node.key = s->pid;
 }
 
 /* Free a session. */

@@ -72,10 +72,18 @@ typedef struct pt_rcpt_overflow {
     uint8_t status;             /* pt_status_code */
 } pt_rcpt_overflow;
 
+struct pt_host;
+
 typedef struct pt_entry {
     pt_tnode node;              /* key: host + queue ID */
     const pt_core_options *opt; /* the owning core's caps */
-    pt_dlink order;             /* LRU (open) or linger FIFO (finished) */
+    struct pt_host *hp;         /* its host (clock, lists) */
+    pt_dlink order;             /* its host's LRU (open) or linger FIFO (finished) */
+    pt_dlink glob;              /* the same across all hosts (capacity) */
+    uint64_t touch_seq;         /* when last touched, across hosts */
+    uint64_t *seen;             /* hashes of the queue-ID lines folded in (open
+                                   addressing, 0 free): duplicates are folded once */
+    uint32_t seen_mask, n_seen;
     pt_arena arena;
     char *host, *queue_id;
     int64_t touched_usec;       /* log clock at last update */
@@ -113,12 +121,18 @@ typedef struct pt_entry {
 
 #define PT_SESSION_RAW_MAX 8      /* session lines kept for include-raw */
 
-/* An smtpd process's session, keyed by host + pid. */
+/* An smtpd process's session with one client, keyed by host + "PID IP"
+ * (one process may serve several clients within one timestamp). */
 typedef struct pt_session {
     pt_tnode node;
-    pt_dlink order;             /* LRU by last update */
+    pt_tnode pid_node;          /* key: host + "PID" (the core's sessions by process) */
+    struct pt_host *hp;
+    int64_t last_line_usec;     /* time of its latest line */
+    pt_dlink order;             /* its host's LRU by last update */
+    pt_dlink glob;              /* the same across all hosts */
+    uint64_t touch_seq;
     pt_arena arena;
-    char *host, *pid;
+    char *host, *pid;           /* pid: the key, "PID IP" */
     int64_t touched_usec;
     pt_client_info client;
     char *from;
@@ -155,6 +169,14 @@ size_t pt_entry_id(const pt_entry *e, char *buf, size_t size);
 
 /* Does the entry's record carry a `truncated` object? */
 int pt_entry_truncated(const pt_entry *e);
+
+#define PT_SEEN_MAX 4096          /* line hashes kept per mail for duplicates */
+
+/* Has the entry folded in a line with hash h? */
+int pt_entry_seen(const pt_entry *e, uint64_t h);
+
+/* Remember line hash h (nothing once PT_SEEN_MAX are kept). */
+void pt_entry_note_seen(pt_entry *e, uint64_t h);
 
 /* Free an entry and all it owns. */
 void pt_entry_free(pt_entry *e);
@@ -205,6 +227,9 @@ pt_session *pt_session_new(pt_slice host, pt_slice pid);
 /* Free the garbage of replaced session strings when it outgrows the live
  * ones. Amortised O(1). */
 void pt_session_maybe_compact(pt_session *s);
+
+/* Point the session's table nodes at its host and key (after a new key). */
+void pt_session_key_nodes(pt_session *s);
 
 /* Free a session. */
 void pt_session_free(pt_session *s);

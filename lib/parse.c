@@ -120,3 +120,40 @@ pt_ev_kind pt_parse(const pt_line *line, pt_event *ev)
     ev->kind = k;
     return k;
 }
+
+/* Is the stage one at which the whole message is refused? */
+static int stage_is_data(pt_slice s)
+{
+    return pt_slice_eq(s, "DATA") || pt_slice_eq(s, "END-OF-MESSAGE") || pt_slice_eq(s, "BDAT");
+}
+
+/* Where a line stands in Postfix's life cycle of a mail (SCHEMA.md "Order
+ * and duplicates"): lines of one host and timestamp are folded in by this
+ * rank, then by content. A session's lines before its message, the
+ * message's creation, cleanup, the queue manager, delivery, notifications,
+ * the end, and the session's end last. */
+int pt_event_rank(const pt_event *ev)
+{
+    int qid = !pt_slice_empty(ev->queue_id);
+    switch (ev->kind) {
+    case PT_EV_CONNECT: return 10;
+    case PT_EV_TLS: return 20;
+    case PT_EV_REJECT:
+    case PT_EV_SMTPD_FILTER:
+        if (!qid)
+            return 30;          /* NOQUEUE: before the queue ID it precedes */
+        return stage_is_data(ev->stage) ? 55 : 45;
+    case PT_EV_CLIENT:
+    case PT_EV_PICKUP: return 40;
+    case PT_EV_MESSAGE_ID: return 50;
+    case PT_EV_CLEANUP_ACTION: return 52;
+    case PT_EV_QMGR_FROM: return 60;
+    case PT_EV_DELIVERY: return 70;
+    case PT_EV_ADMIN: return ev->admin == PT_ADMIN_DELETED ? 90 : 72;
+    case PT_EV_QMGR_EXPIRED: return 75;
+    case PT_EV_NOTIFICATION: return 80;
+    case PT_EV_REMOVED: return 90;
+    case PT_EV_DISCONNECT: return 95;
+    default: return 65;         /* warnings, info lines, the rest */
+    }
+}

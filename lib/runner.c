@@ -26,7 +26,6 @@
 
 #define FLUSH_BYTES (64 * 1024)     /* write when this much waits */
 #define BATCH_BYTES (256 * 1024)    /* bytes per write() at most */
-#define QUIET_USEC 1000000          /* quiet this long: move the log's clock */
 
 struct pt_runner {
     pt_runner_options opt;
@@ -47,13 +46,16 @@ struct pt_runner {
     int recovered;              /* writing works again: lines were waiting meanwhile */
     int stopping;               /* no forwarding from here on */
     int dirty;                  /* something changed since the last checkpoint */
-    int64_t last_line_mono, last_ckpt_mono;
-    int64_t catch_up_usec;      /* log clock the journal reached before a kill */
+    int64_t last_ckpt_mono;
+    char *catch_up;             /* clocks the journal reached before a kill ("usec host\n") */
+    char *clocks;               /* "C usec host\n" lines for the next journal append */
+    size_t clocks_len, clocks_cap;
+    uint64_t clocks_since;      /* the core's clock count when last journaled */
+    int late_said;              /* lines later than the window were reported */
     pt_snapshot spare;          /* the last checkpoint's buffer, for reuse */
     int ckpt_busy;              /* a checkpoint job is out */
     int ckpt_failing;           /* the last checkpoint could not be written */
     int caller_checkpoints;     /* the adapter takes them out of its lock */
-    int have_line;
     pt_runner_stats st;
 };
 
@@ -66,6 +68,8 @@ void pt_runner_options_default(pt_runner_options *o)
     o->dir_mode = 0750;
     o->checkpoint_interval = 10;
     o->max_pending_bytes = (size_t)64 << 20;
+    o->core.reorder_window = 2000000;           /* 2 s of wall time */
+    o->core.quiet_clock = 1;
 }
 
 /* Report a formatted condition. */
@@ -100,12 +104,47 @@ static int note_id(pt_runner *r, const char *id, size_t len)
     return 0;
 }
 
+/* Add one host's clock to the next journal append. */
+static void add_clock(void *ctx, pt_slice host, int64_t usec)
+{
+    pt_runner *r = ctx;
+    size_t need = r->clocks_len + host.n + 32;
+    if (need > r->clocks_cap) {
+        size_t cap = r->clocks_cap ? r->clocks_cap * 2 : 1024;
+        while (cap < need)
+            cap *= 2;
+        char *n = realloc(r->clocks, cap);
+        if (!n)
+            return;
+        r->clocks = n;
+        r->clocks_cap = cap;
+    }
+    r->clocks_len += (size_t)snprintf(r->clocks + r->clocks_len, 32, "C %lld ", (long long)usec);
+    memcpy(r->clocks + r->clocks_len, host.p, host.n);
+    r->clocks_len += host.n;
+    r->clocks[r->clocks_len++] = '\n';
+}
+
+/* Append to the journal: records up to seq written, the ids noted, and the
+ * clocks that moved since the last append. 0, or -1 with errno. */
+static int journal(pt_runner *r, uint64_t seq)
+{
+    r->clocks_len = 0;
+    uint64_t now = pt_core_clocks(r->core, r->clocks_since, add_clock, r);
+    int rc = pt_checkpoint_journal(&r->ckpt, seq, r->ids, r->ids_len, r->clocks, r->clocks_len);
+    if (rc == 0) {
+        r->clocks_since = now;
+        pt_core_forget_clocks(r->core, now);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 /* Journal what was forwarded (no file) since the last call. */
 static void journal_forwarded(pt_runner *r)
 {
     if (!r->have_ckpt || r->ids_len == 0)
         return;
-    if (pt_checkpoint_journal(&r->ckpt, 0, r->ids, r->ids_len, r->core->clock_usec) != 0)
+    if (journal(r, 0) != 0)
         say(r, 1, errno, "cannot append to the journal '%s'", r->ckpt.journal_path);
     r->ids_len = 0;
 }
@@ -143,6 +182,7 @@ pt_runner *pt_runner_new(const pt_runner_options *o, pt_forward_fn forward,
     r->forward = forward;
     r->report = report;
     r->ctx = ctx;
+    r->opt.core.quiet_clock = 1;                /* arrival stamps are monotonic microseconds */
     r->core = pt_core_new(&r->opt.core, sink, r);
     r->batch = malloc(BATCH_BYTES);
     r->batch_cap = BATCH_BYTES;
@@ -217,8 +257,7 @@ static int write_out(pt_runner *r)
             free(pt_outbox_pop(&r->out));
             r->st.records_written++;
         }
-        if (r->have_ckpt && pt_checkpoint_journal(&r->ckpt, last_seq, r->ids, r->ids_len,
-                                                   r->core->clock_usec) != 0)
+        if (r->have_ckpt && journal(r, last_seq) != 0)
             say(r, 1, errno, "cannot append to the journal '%s'", r->ckpt.journal_path);
         r->ids_len = 0;
     }
@@ -337,7 +376,7 @@ void pt_runner_start(pt_runner *r, int64_t mono_usec, int64_t wall_sec)
     pt_state_error why;
     char aside[4200];
     switch (pt_checkpoint_load(&r->ckpt, r->core, &r->out, wall_sec, &why, aside, sizeof aside,
-                               &r->catch_up_usec)) {
+                               &r->catch_up)) {
     case PT_CKPT_LOADED: {
         pt_stats s;
         pt_core_stats(r->core, &s);
@@ -363,18 +402,43 @@ void pt_runner_start(pt_runner *r, int64_t mono_usec, int64_t wall_sec)
     r->dirty = 1;
 }
 
-/* After a kill: move the log's clock to where the journal says it was,
- * so what had timed out then times out again (from the first feed or tick:
- * the daemon's outputs run by then). */
+/* After a kill: move the hosts' clocks to where the journal says they
+ * were, so what had timed out then times out again (from the first feed or
+ * tick: the daemon's outputs run by then). */
 static void catch_up(pt_runner *r)
 {
-    if (!r->catch_up_usec)
+    if (!r->catch_up)
         return;
-    int64_t u = r->catch_up_usec;
-    pt_time t = { .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
-    r->catch_up_usec = 0;
-    pt_core_tick(r->core, &t);
+    char *text = r->catch_up;
+    r->catch_up = NULL;
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        char *end;
+        long long u = strtoll(line, &end, 10);
+        if (end == line || u <= 0)
+            continue;
+        pt_slice host = pt_slice_make("", 0);
+        if (*end == ' ')
+            host = pt_slice_make(end + 1, (size_t)(nl - end - 1));
+        pt_time t = { .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
+        pt_core_advance_clock(r->core, host, &t);
+    }
+    free(text);
     journal_forwarded(r);
+}
+
+/* Say once that lines come later than the reorder window allows. */
+static void check_late(pt_runner *r)
+{
+    if (r->late_said || r->core->st.lines_late == 0)
+        return;
+    r->late_said = 1;
+    say(r, 1, 0, "lines arrive later than the reorder window allows (%llu so far): their "
+        "mails may be split or end wrongly; raise the reorder window (rsyslog: reorderWindow, "
+        "syslog-ng: reorder-window()) or give the daemon's queue fewer workers; counted in "
+        "lines_late", (unsigned long long)r->core->st.lines_late);
 }
 
 /* Take one line. */
@@ -383,14 +447,13 @@ pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
     catch_up(r);
     if (!r->stopping && held_full(r) && (write_out(r) != 0 || held_full(r))) {
         r->st.suspended++;
-        r->last_line_mono = mono_usec;          /* lines wait: the input is not quiet */
+        pt_core_note_busy(r->core, mono_usec);  /* lines wait: the input is not quiet */
         return PT_RUN_SUSPENDED;
     }
-    pt_core_feed(r->core, l);
-    r->last_line_mono = mono_usec;
-    r->have_line = 1;
+    pt_core_feed_at(r->core, l, mono_usec);
     r->dirty = 1;
     journal_forwarded(r);
+    check_late(r);
     if (!r->failing && (r->out.bytes >= FLUSH_BYTES
                         || r->out.bytes >= r->opt.max_pending_bytes / 2))
         write_out(r);
@@ -400,7 +463,7 @@ pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
 /* Lines wait elsewhere: not quiet. */
 void pt_runner_note_input(pt_runner *r, int64_t mono_usec)
 {
-    r->last_line_mono = mono_usec;
+    pt_core_note_busy(r->core, mono_usec);
 }
 
 /* Shutting down: no forwarding, no refusals. */
@@ -422,11 +485,14 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
     write_out(r);
     if (r->recovered) {         /* the outage was no quiet time: lines waited upstream */
         r->recovered = 0;
-        r->last_line_mono = mono_usec;
+        pt_core_note_busy(r->core, mono_usec);
     }
-    if (!r->failing && r->have_line && mono_usec - r->last_line_mono >= QUIET_USEC) {
-        pt_core_tick_quiet(r->core, mono_usec - r->last_line_mono);
+    if (r->failing) {
+        pt_core_note_busy(r->core, mono_usec);
+    } else {
+        pt_core_tick(r->core, mono_usec);
         journal_forwarded(r);
+        check_late(r);
         if (!r->failing)
             write_out(r);
     }
@@ -466,6 +532,7 @@ int pt_runner_stop(pt_runner *r)
 {
     r->stopping = 1;
     int lost = 0;
+    pt_core_drain(r->core);                     /* what waits in the reorder window */
     if (r->have_ckpt) {
         if (checkpoint(r, r->last_ckpt_mono) != 0) {
             pt_stats s;
@@ -511,6 +578,8 @@ void pt_runner_free(pt_runner *r)
     pt_snapshot_free(&r->spare);
     free(r->ids);
     free(r->batch);
+    free(r->catch_up);
+    free(r->clocks);
     free(r);
 }
 

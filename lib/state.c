@@ -139,6 +139,7 @@ static pt_entry *entry_from_json(const pt_core *c, json_object *o)
     e->cleanup_seen = fl >> 3 & 1; e->qmgr_seen = fl >> 4 & 1;
     e->progress_emitted = fl >> 5 & 1; e->has_pickup = fl >> 7 & 1;
     e->touched_usec = get_int(o, "touched", 0);
+    e->touch_seq = (uint64_t)get_int(o, "touch_seq", 0);
     e->ended_usec = get_int(o, "ended", 0);
     e->reuse_seq = (uint32_t)get_int(o, "reuse_seq", 1);
     e->lines = (uint32_t)get_int(o, "lines", 0);
@@ -209,7 +210,7 @@ static pt_session *session_from_json(json_object *o)
 {
     pt_slice host = get_slice(o, "host"), pid = get_slice(o, "pid");
     json_object *ps = get_array(o, "pending");
-    if (!host.p || !pid.p || host.n == 0 || host.n > 255 || pid.n > 32 || !ps
+    if (!host.p || !pid.p || host.n == 0 || host.n > 255 || pid.n > 160 || !ps
         || json_object_array_length(ps) > sizeof ((pt_session *)0)->pending
                                            / sizeof ((pt_session *)0)->pending[0])
         return NULL;
@@ -222,6 +223,8 @@ static pt_session *session_from_json(json_object *o)
             *(char **)((char *)ss + session_strings[i].off) = pt_utf8_dup(&ss->arena, v);
     }
     ss->touched_usec = get_int(o, "touched", 0);
+    ss->touch_seq = (uint64_t)get_int(o, "touch_seq", 0);
+    ss->last_line_usec = get_int(o, "last_line", ss->touched_usec);
     ss->client.port = (int32_t)get_int(o, "port", -1);
     ss->client.tls_bits = (int32_t)get_int(o, "tls_bits", -1);
     ss->lost = (uint8_t)get_int(o, "lost", 0);
@@ -256,44 +259,63 @@ bad:
     return NULL;
 }
 
-/* Insert a loaded entry into the core's table and lists. */
+/* Insert a loaded entry into the core's table and lists (a duplicate key
+ * keeps the first). */
 static void adopt(pt_core *c, pt_entry *e)
 {
-    e->node.hash = pt_table_hash(pt_slice_cstr(e->host), pt_slice_cstr(e->queue_id));
-    pt_tnode *old = pt_table_find(&c->entries, e->node.hash, pt_slice_cstr(e->host),
-                                  pt_slice_cstr(e->queue_id));
-    if (old) {                                  /* duplicate key: keep the first */
-        pt_entry_free(e);
-        return;
-    }
     e->saved = 1;                               /* it is in the file it came from */
-    pt_table_insert(&c->entries, &e->node);
-    if (e->state == PT_ENTRY_LINGER) {
-        pt_dlist_push(&c->linger, &e->order);
-        c->n_linger++;
-    } else {
-        pt_dlist_push(&c->open_lru, &e->order);
-        if (e->state == PT_ENTRY_OPEN)
-            c->n_open++;
-        else
-            c->n_placeholder++;
-    }
-    c->st.cache_entries = c->n_open + c->n_linger;
-    if (c->st.cache_entries > c->st.cache_high_water)
-        c->st.cache_high_water = c->st.cache_entries;
+    if (pt_core_adopt_entry(c, e))
+        pt_entry_free(e);
 }
 
-/* Insert a loaded session (a duplicate host + pid keeps the first). */
+/* Insert a loaded session (a duplicate host + key keeps the first). A
+ * session of a file from before keys held the client ("PID" only) gets
+ * its client's address added. */
 static void adopt_session(pt_core *c, pt_session *ss)
 {
-    pt_slice host = pt_slice_cstr(ss->host), pid = pt_slice_cstr(ss->pid);
-    ss->node.hash = pt_table_hash(host, pid);
-    if (pt_table_find(&c->sessions, ss->node.hash, host, pid)) {
+    if (!strchr(ss->pid, ' ')) {
+        char key[160];
+        snprintf(key, sizeof key, "%s %.100s", ss->pid, ss->client.ip ? ss->client.ip : "");
+        ss->pid = pt_utf8_dup(&ss->arena, pt_slice_cstr(key));
+        if (!ss->pid) {
+            pt_session_free(ss);
+            return;
+        }
+        pt_session_key_nodes(ss);
+    }
+    if (pt_core_adopt_session(c, ss))
         pt_session_free(ss);
+}
+
+/* The hosts' clocks from the header: "clocks" [[host, usec] ...] (files
+ * from before per-host clocks: one "clock" for every host). */
+static void set_clocks(pt_core *c, json_object *hdr)
+{
+    int64_t all = get_int(hdr, "clock", 0);
+    json_object *clocks = NULL;
+    if (!json_object_object_get_ex(hdr, "clocks", &clocks)
+        || !json_object_is_type(clocks, json_type_array))
+        clocks = NULL;
+    if (!clocks) {
+        for (pt_dlink *p = c->host_list.next; all && p != &c->host_list; p = p->next)
+            pt_core_host_set_clock((pt_host *)((char *)p - offsetof(pt_host, all)), all);
         return;
     }
-    pt_table_insert(&c->sessions, &ss->node);
-    pt_dlist_push(&c->session_lru, &ss->order);
+    size_t n = json_object_array_length(clocks);
+    for (size_t i = 0; i < n; i++) {
+        json_object *pair = json_object_array_get_idx(clocks, i);
+        if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+            continue;
+        json_object *hn = json_object_array_get_idx(pair, 0), *u = json_object_array_get_idx(pair, 1);
+        if (!json_object_is_type(hn, json_type_string) || !json_object_is_type(u, json_type_int))
+            continue;
+        pt_slice name = pt_slice_make(json_object_get_string(hn),
+                                      (size_t)json_object_get_string_len(hn));
+        uint64_t hash = pt_table_hash(name, pt_slice_make("", 0));
+        pt_host *h = (pt_host *)pt_table_find(&c->hosts, hash, name, pt_slice_make("", 0));
+        if (h)                              /* hosts without mails need no clock */
+            pt_core_host_set_clock(h, json_object_get_int64(u));
+    }
 }
 
 /* Words for a pt_state_error. */
@@ -473,11 +495,6 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
     }
     if (n_loaded != (size_t)count || n_sessions != (size_t)n_sess || n_recs != (size_t)n_rec_want)
         goto out;
-    int64_t clock = get_int(hdr, "clock", 0);
-    if (!c->have_clock || clock > c->clock_usec) {
-        c->clock_usec = clock;
-        c->have_clock = clock != 0;
-    }
     for (size_t i = 0; i < n_loaded; i++) {
         char id[PT_ENTRY_ID_MAX];
         size_t n = pt_entry_id(loaded[i], id, sizeof id);
@@ -489,6 +506,7 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
     for (size_t i = 0; i < n_sessions; i++)
         adopt_session(c, sessions[i]);
     n_loaded = n_sessions = 0;
+    set_clocks(c, hdr);
     if (b) {
         pt_outrec *r;
         while ((r = pt_outbox_pop(&recs))) {

@@ -109,6 +109,7 @@ static void put_entry(pt_jw *w, const pt_entry *e)
               | e->cleanup_seen << 3 | e->qmgr_seen << 4 | e->progress_emitted << 5
               | e->has_pickup << 7);
     pt_jw_int(w, "touched", e->touched_usec);
+    pt_jw_int(w, "touch_seq", (int64_t)e->touch_seq);
     pt_jw_int(w, "ended", e->ended_usec);
     pt_jw_int(w, "reuse_seq", e->reuse_seq);
     pt_jw_int(w, "lines", e->lines);
@@ -179,6 +180,8 @@ static void put_session(pt_jw *w, const pt_session *ss)
     pt_jw_str(w, "from", ss->from);
     pt_jw_str(w, "queue_id", ss->queue_id);
     pt_jw_int(w, "touched", ss->touched_usec);
+    pt_jw_int(w, "touch_seq", (int64_t)ss->touch_seq);
+    pt_jw_int(w, "last_line", ss->last_line_usec);
     pt_jw_int(w, "port", ss->client.port);
     pt_jw_int(w, "tls_bits", ss->client.tls_bits);
     pt_jw_int(w, "lost", ss->lost);
@@ -206,7 +209,7 @@ static void put_session(pt_jw *w, const pt_session *ss)
 static int put_list(pt_snapshot *s, pt_jw *w, pt_dlink *head, uint64_t *count)
 {
     for (pt_dlink *l = head->next; l != head; l = l->next) {
-        pt_entry *e = (pt_entry *)((char *)l - offsetof(pt_entry, order));
+        pt_entry *e = (pt_entry *)((char *)l - offsetof(pt_entry, glob));
         e->saved = 1;
         put_entry(w, e);
         if (put_line(s, w))
@@ -227,7 +230,24 @@ int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
     pt_jw_obj(&w, NULL);
     pt_jw_str(&w, "format", PT_STATE_FILE_FORMAT);
     pt_jw_int(&w, "version", PT_STATE_FILE_VERSION);
-    pt_jw_int(&w, "clock", c->clock_usec);
+    int64_t latest = 0;
+    for (pt_dlink *l = c->host_list.next; l != &c->host_list; l = l->next) {
+        const pt_host *h = (const pt_host *)((char *)l - offsetof(pt_host, all));
+        if (h->have_clock && h->clock_usec > latest)
+            latest = h->clock_usec;
+    }
+    pt_jw_int(&w, "clock", latest);     /* what readers before per-host clocks take */
+    pt_jw_arr(&w, "clocks");                /* [[host, usec], ...] */
+    for (pt_dlink *l = c->host_list.next; l != &c->host_list; l = l->next) {
+        const pt_host *h = (const pt_host *)((char *)l - offsetof(pt_host, all));
+        if (!h->have_clock)
+            continue;
+        pt_jw_arr(&w, NULL);
+        pt_jw_str(&w, NULL, h->name);
+        pt_jw_int(&w, NULL, h->clock_usec);
+        pt_jw_arr_end(&w);
+    }
+    pt_jw_arr_end(&w);
     pt_jw_int(&w, "next_seq", b ? (int64_t)b->next_seq : 0);
     pt_jw_obj_end(&w);
     int rc = put_line(s, &w);
@@ -236,7 +256,7 @@ int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
     if (!rc)
         rc = put_list(s, &w, &c->open_lru, &entries);
     for (pt_dlink *l = c->session_lru.next; !rc && l != &c->session_lru; l = l->next) {
-        put_session(&w, (pt_session *)((char *)l - offsetof(pt_session, order)));
+        put_session(&w, (pt_session *)((char *)l - offsetof(pt_session, glob)));
         rc = put_line(s, &w);
         sessions++;
     }

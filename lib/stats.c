@@ -21,13 +21,15 @@ size_t pt_stats_json(const pt_stats *s, char *buf, size_t size)
         ",\"progress\":%" PRIu64 "},\"cache_entries\":%" PRIu64
         ",\"cache_high_water\":%" PRIu64 ",\"evictions\":%" PRIu64
         ",\"timeouts\":%" PRIu64 ",\"sessions\":%" PRIu64
-        ",\"sessions_evicted\":%" PRIu64 ",\"records_truncated\":%" PRIu64 "}",
+        ",\"sessions_evicted\":%" PRIu64 ",\"records_truncated\":%" PRIu64
+        ",\"lines_duplicate\":%" PRIu64 ",\"lines_late\":%" PRIu64 "}",
         s->lines_seen, s->lines_postfix, s->lines_parsed, s->lines_unrecognised,
         s->lines_malformed, s->rec_removed, s->rec_expired, s->rec_deleted,
         s->rec_rejected, s->rec_discarded, s->rec_aborted, s->rec_timeout,
         s->rec_evicted, s->rec_shutdown, s->rec_reject, s->rec_progress,
         s->cache_entries, s->cache_high_water, s->evictions, s->timeouts,
-        s->sessions, s->sessions_evicted, s->records_truncated);
+        s->sessions, s->sessions_evicted, s->records_truncated, s->lines_duplicate,
+        s->lines_late);
     return n < 0 ? 0 : (size_t)n;
 }
 

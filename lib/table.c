@@ -36,15 +36,27 @@ uint64_t pt_table_hash(pt_slice host, pt_slice key)
     return h ^ (h >> 29);
 }
 
-/* Look up (host, key). */
-pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice key)
+/* The first node from n on (a bucket chain) that holds (host, key). */
+static pt_tnode *match_from(pt_tnode *n, uint64_t h, pt_slice host, pt_slice key)
 {
-    for (pt_tnode *n = t->buckets[h & t->mask]; n; n = n->next)
+    for (; n; n = n->next)
         if (n->hash == h && n->key_len == key.n && n->host_len == host.n
             && memcmp(n->key, key.p, key.n) == 0
             && memcmp(n->host, host.p, host.n) == 0)
             return n;
     return NULL;
+}
+
+/* Look up (host, key). */
+pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice key)
+{
+    return match_from(t->buckets[h & t->mask], h, host, key);
+}
+
+/* The next node after n with the same (host, key). */
+pt_tnode *pt_table_find_next(const pt_tnode *n, pt_slice host, pt_slice key)
+{
+    return match_from(n->next, n->hash, host, key);
 }
 
 /* Double the bucket array; on no memory keep the old one (longer chains). */

@@ -44,6 +44,10 @@ uint64_t pt_table_hash(pt_slice host, pt_slice key);
 /* Find the node for (host, key) with precomputed hash h, or NULL. */
 pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice key);
 
+/* The next node after n holding the same (host, key) (a table may hold a
+ * key more than once), or NULL. */
+pt_tnode *pt_table_find_next(const pt_tnode *n, pt_slice host, pt_slice key);
+
 /* Link node n (its hash/host/key already set); grows the table. */
 void pt_table_insert(pt_table *t, pt_tnode *n);
 

@@ -32,6 +32,10 @@ static const char usage_text[] =
 "  --max-text-bytes=N  longest stored text, cut at a UTF-8 boundary (default\n"
 "                      4096, at least 64); what a cap leaves out is counted in\n"
 "                      the record's \"truncated\" object\n"
+"  --reorder-window=N  hold each line until N more lines were read (default\n"
+"                      10000; 0: none), so lines written out of order (a\n"
+"                      daemon with several workers) are folded in in order of\n"
+"                      time, and lines of one timestamp in a canonical order\n"
 "  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
 "  --stats             print the counters as one JSON object on standard error\n"
 "\n"
@@ -76,7 +80,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
 {
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
            O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
-           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT };
+           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
         { "max-entries", required_argument, NULL, O_MAX },
@@ -95,10 +99,12 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "max-events", required_argument, NULL, O_MAX_EVENTS },
         { "max-raw-lines", required_argument, NULL, O_MAX_RAW },
         { "max-text-bytes", required_argument, NULL, O_MAX_TEXT },
+        { "reorder-window", required_argument, NULL, O_REORDER },
         { NULL, 0, NULL, 0 }
     };
     memset(o, 0, sizeof *o);
     pt_core_options_default(&o->core);
+    o->core.reorder_window = PT_CLI_REORDER_WINDOW;
     opterr = 0;
     optind = 1;
     int ch;
@@ -148,6 +154,14 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
                 o->core.linger = d;
             break;
         }
+        case O_REORDER:
+            if (parse_long(optarg, 0, 100000000, &v)) {
+                fprintf(err, "postfix-trace: --reorder-window: '%s' is not a number of lines "
+                        "(0 to 100000000)\n", optarg);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->core.reorder_window = v;
+            break;
         case O_RAW:
             o->core.include_raw = 1;
             break;

@@ -8,6 +8,8 @@
 #include "postfix-trace/core.h"
 #include "explain.h"
 
+#define PT_CLI_REORDER_WINDOW 10000     /* lines a line may come late by */
+
 typedef struct pt_cli_options {
     pt_core_options core;
     int year;                   /* 0 = infer */

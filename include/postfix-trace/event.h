@@ -129,6 +129,11 @@ typedef struct pt_event {
  * line's slices. Returns ev->kind. */
 pt_ev_kind pt_parse(const pt_line *line, pt_event *ev);
 
+/* The line's place in a mail's life cycle (connect < client= < cleanup <
+ * qmgr < delivery < notification < removed < disconnect): the canonical
+ * order of lines that share one timestamp. */
+int pt_event_rank(const pt_event *ev);
+
 /* Split a program name ("postfix/submission/smtpd") into *out. Returns 1 if
  * it names a Postfix daemon (first part starts with "postfix"), else 0. */
 int pt_program_split(pt_slice program, pt_program *out);

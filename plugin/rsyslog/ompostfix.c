@@ -8,14 +8,18 @@
  *          ruleset="postfix_records"            # and/or: one new message per record
  *          maxEntries="100000" idleTimeout="7200" linger="2"
  *          includeRaw="off" emitDeferred="off"
- *          stateFile="/var/spool/rsyslog/ompostfix.state" checkpointInterval="10")
+ *          stateFile="/var/spool/rsyslog/ompostfix.state" checkpointInterval="10"
+ *          reorderWindow="2")
  *
  * The action gets the message object (OMSR_TPL_AS_MSG) and hands its parsed
  * fields - time reported, HOSTNAME, program and pid (from the TAG for RFC 3164,
  * APP-NAME and PROCID for RFC 5424), MSG - to the core without reformatting.
  *
- * The records file, its back-pressure, the state file's checkpoints and the
- * quiet-time clock are the core's pt_runner (include/postfix-trace/runner.h):
+ * The reorder window (lines wait reorderWindow seconds and are folded in in
+ * order of time, a canonical order within one timestamp, so rsyslog's
+ * workers may deliver them in any order), the records file, its
+ * back-pressure, the state file's checkpoints and the hosts' quiet-time
+ * clocks are the core's pt_runner (include/postfix-trace/runner.h):
  * when records cannot be written and the bound of held records is reached,
  * doAction waits (the lock released) until they can be written again, so
  * the lines wait in rsyslog's queue in order. It does not return
@@ -94,6 +98,7 @@ enum {
     C_SESSIONS, C_SESSIONS_EVICTED, C_RECORDS_TRUNCATED,
     C_WRITE_ERRORS, C_WRITE_RETRIES, C_RECORDS_PENDING, C_RECORDS_WRITTEN,
     C_SUSPENDED, C_CHECKPOINTS, C_CHECKPOINT_ERRORS,
+    C_LINES_DUPLICATE, C_LINES_LATE, C_LINES_HELD,
     C_N
 };
 static const char *const ctr_names[C_N] = {
@@ -105,19 +110,9 @@ static const char *const ctr_names[C_N] = {
     "cache_entries", "cache_high_water", "evictions", "timeouts",
     "sessions", "sessions_evicted", "records_truncated",
     "write_errors", "write_retries", "records_pending", "records_written",
-    "backpressure_waits", "checkpoints", "checkpoint_errors"
+    "backpressure_waits", "checkpoints", "checkpoint_errors",
+    "lines_duplicate", "lines_late", "lines_held"
 };
-
-/* a line held in the reorder window (one allocation: fields follow) */
-struct pend {
-    pt_time time;
-    int64_t key;                /* orderBy value, or the time in microseconds */
-    uint64_t seq;
-    int64_t arrived_us;         /* CLOCK_MONOTONIC */
-    uint32_t len[5];            /* host, program, pid, msg, raw */
-    char data[];
-};
-#define REORDER_MAX_PENDING 20000     /* lines; beyond it the oldest go at once */
 
 typedef struct _instanceData {
     /* configuration */
@@ -135,19 +130,6 @@ typedef struct _instanceData {
     int suspended;              /* the runner refused a line: workers wait for room */
     pthread_cond_t room_cond;   /* signalled by the tick thread when records were written */
     int activated;
-
-    /* reorder window: lines wait here, sorted by (time, arrival), until they
-     * are reorderWindow old; several workers deliver in scrambled order */
-    double reorder_window;      /* seconds; 0: feed at once */
-    int reorder_auto;           /* reorderWindow not set: 0.5 s only with several workers */
-    int n_workers;              /* worker instances alive (mut) */
-    int multi_worker_seen;      /* several worker instances existed at once (mut) */
-    struct pend **ring;         /* sorted by (key, seq); oldest key at ring_head */
-    size_t ring_head, ring_n, ring_cap;     /* ring_cap: a power of two */
-    uint64_t seq;
-    char *orderBy;              /* message variable with a sequence number, or NULL */
-    msgPropDescr_t orderProp;
-    int64_t last_key;
 
     /* the tick thread */
     pthread_t tick_thread;
@@ -302,11 +284,14 @@ updateStats(instanceData *pData)
     w[C_SUSPENDED] = rs.suspended;
     w[C_CHECKPOINTS] = rs.checkpoints;
     w[C_CHECKPOINT_ERRORS] = rs.checkpoint_errors;
+    w[C_LINES_DUPLICATE] = s->lines_duplicate;
+    w[C_LINES_LATE] = s->lines_late;
+    w[C_LINES_HELD] = s->lines_held;
     for(i = 0; i < C_N; ++i)
         __atomic_store_n(&pData->ctr[i], (intctr_t) w[i], __ATOMIC_RELAXED);
 }
 
-/* ------------------------------------------------------- reorder window */
+/* ---------------------------------------------------------------- feeding */
 
 static int64_t
 monoUsec(void)
@@ -321,110 +306,11 @@ monoUsec(void)
 static int
 feedLine(instanceData *pData, const pt_line *l, int64_t now_us)
 {
-    if(pt_runner_feed(pData->runner, l, now_us ? now_us : monoUsec()) == PT_RUN_SUSPENDED) {
+    if(pt_runner_feed(pData->runner, l, now_us) == PT_RUN_SUSPENDED) {
         pData->suspended = 1;
         return -1;
     }
     return 0;
-}
-
-/* The reorder window in force: the configured one; by default 0.5 s when
- * orderBy is set or once several workers have run this action, else 0 (a
- * single worker keeps the input's order, so waiting would only cost).
- * Worker instances start lazily, so a worker may hold older lines than the
- * one that runs alone: with orderBy the window is always on; mut held. */
-static double
-effectiveWindow(const instanceData *pData)
-{
-    if(!pData->reorder_auto || pData->orderBy != NULL || pData->multi_worker_seen)
-        return pData->reorder_window;
-    return 0.0;
-}
-
-static int
-pendLess(const struct pend *a, const struct pend *b)
-{
-    return a->key < b->key || (a->key == b->key && a->seq < b->seq);
-}
-
-#define RING(pData, i) ((pData)->ring[((pData)->ring_head + (i)) & ((pData)->ring_cap - 1)])
-
-/* Insert a copy of the line, sorted; input is nearly sorted, so the insertion
- * point is found from the back in a step or two. 0 on success. */
-static int
-pendPush(instanceData *pData, const pt_line *l, int64_t key, int64_t now_us)
-{
-    const pt_slice *f[5] = { &l->host, &l->program, &l->pid, &l->msg, &l->raw };
-    size_t total = 0, i, off = 0;
-    struct pend *p;
-
-    for(i = 0; i < 5; ++i)
-        total += f[i]->n;
-    if(pData->ring_n == pData->ring_cap) {
-        size_t cap = pData->ring_cap ? pData->ring_cap * 2 : 1024;
-        struct pend **r = malloc(cap * sizeof(*r));
-        if(r == NULL)
-            return -1;
-        for(i = 0; i < pData->ring_n; ++i)
-            r[i] = RING(pData, i);
-        free(pData->ring);
-        pData->ring = r;
-        pData->ring_cap = cap;
-        pData->ring_head = 0;
-    }
-    if((p = malloc(sizeof(*p) + total)) == NULL)
-        return -1;
-    p->time = l->time;
-    p->key = key;
-    p->seq = pData->seq++;
-    p->arrived_us = now_us;
-    for(i = 0; i < 5; ++i) {
-        p->len[i] = (uint32_t) f[i]->n;
-        if(f[i]->n)
-            memcpy(p->data + off, f[i]->p, f[i]->n);
-        off += f[i]->n;
-    }
-    i = pData->ring_n++;
-    while(i > 0 && pendLess(p, RING(pData, i - 1))) {
-        RING(pData, i) = RING(pData, i - 1);
-        --i;
-    }
-    RING(pData, i) = p;
-    return 0;
-}
-
-static struct pend *
-pendPop(instanceData *pData)
-{
-    struct pend *p = pData->ring[pData->ring_head];
-    pData->ring_head = (pData->ring_head + 1) & (pData->ring_cap - 1);
-    --pData->ring_n;
-    return p;
-}
-
-/* Feed the lines that waited long enough (all: every line) until the
- * runner refuses one; mut held. */
-static void
-pendDrain(instanceData *pData, int all, int64_t now)
-{
-    int64_t win = (int64_t)(effectiveWindow(pData) * 1e6);
-    while(pData->ring_n > 0) {
-        struct pend *p = pData->ring[pData->ring_head];
-        pt_line l;
-        size_t off = 0;
-        if(!all && pData->ring_n <= REORDER_MAX_PENDING && p->arrived_us + win > now)
-            break;
-        memset(&l, 0, sizeof(l));
-        l.time = p->time;
-        l.host = pt_slice_make(p->data + off, p->len[0]); off += p->len[0];
-        l.program = pt_slice_make(p->data + off, p->len[1]); off += p->len[1];
-        l.pid = pt_slice_make(p->data + off, p->len[2]); off += p->len[2];
-        l.msg = pt_slice_make(p->data + off, p->len[3]); off += p->len[3];
-        l.raw = pt_slice_make(p->data + off, p->len[4]);
-        if(feedLine(pData, &l, now) != 0)
-            break;              /* stays first in the window; retried later */
-        free(pendPop(pData));
-    }
 }
 
 /* ----------------------------------------------------------- tick thread */
@@ -440,9 +326,10 @@ tickThread(void *arg)
     pthread_mutex_lock(&pData->mut);
     while(!pData->tick_stop) {
         struct timespec deadline;
-        long step_ns = 1000000000L;
-        if(effectiveWindow(pData) > 0 && effectiveWindow(pData) < 2.0)
-            step_ns = (long)(effectiveWindow(pData) * 1e9 / 2);
+        long step_ns = 1000000000L;     /* a quarter of a short window, else 1 s */
+        double win = pData->opt.core.reorder_window / 1e6;
+        if(win > 0 && win < 4.0)
+            step_ns = (long)(win * 1e9 / 4);
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_nsec += step_ns;
         while(deadline.tv_nsec >= 1000000000L) {
@@ -457,9 +344,6 @@ tickThread(void *arg)
             continue;
         int64_t now = monoUsec();
         pt_checkpoint_job *job;
-        pendDrain(pData, 0, now);
-        if(pData->ring_n > 0)       /* lines wait in the window: not quiet */
-            pt_runner_note_input(pData->runner, now);
         if(pt_runner_tick(pData->runner, now) == PT_RUN_OK && pData->suspended) {
             pData->suspended = 0;
             pthread_cond_broadcast(&pData->room_cond);
@@ -497,17 +381,11 @@ CODESTARTcreateInstance
     pthread_mutex_init(&pData->mut, NULL);
     pthread_cond_init(&pData->tick_cond, NULL);
     pthread_cond_init(&pData->room_cond, NULL);
-    pData->reorder_window = 0.5;
-    pData->reorder_auto = 1;
     pt_runner_options_default(&pData->opt);
 ENDcreateInstance
 
 BEGINcreateWrkrInstance
 CODESTARTcreateWrkrInstance
-    pthread_mutex_lock(&pWrkrData->pData->mut);
-    if(++pWrkrData->pData->n_workers > 1)
-        pWrkrData->pData->multi_worker_seen = 1;
-    pthread_mutex_unlock(&pWrkrData->pData->mut);
 ENDcreateWrkrInstance
 
 BEGINisCompatibleWithFeature
@@ -530,8 +408,7 @@ CODESTARTfreeInstance
         if(pData->activated) {
             /* the queues are gone: the runner submits nothing from here */
             pt_runner_begin_stop(pData->runner);
-            pendDrain(pData, 1, 0);
-            pt_runner_stop(pData->runner);
+            pt_runner_stop(pData->runner);      /* folds in what the window holds */
         }
         pt_runner_free(pData->runner);          /* a config check run: nothing to write */
         pData->runner = NULL;
@@ -544,13 +421,6 @@ CODESTARTfreeInstance
     pthread_cond_destroy(&pData->tick_cond);
     pthread_cond_destroy(&pData->room_cond);
     pthread_mutex_destroy(&pData->mut);
-    while(pData->ring_n > 0)
-        free(pendPop(pData));
-    free(pData->ring);
-    if(pData->orderBy != NULL) {
-        msgPropDescrDestruct(&pData->orderProp);
-        free(pData->orderBy);
-    }
     free(pData->name);
     free(pData->file);
     free(pData->rulesetName);
@@ -559,9 +429,6 @@ ENDfreeInstance
 
 BEGINfreeWrkrInstance
 CODESTARTfreeWrkrInstance
-    pthread_mutex_lock(&pWrkrData->pData->mut);
-    pWrkrData->pData->n_workers--;
-    pthread_mutex_unlock(&pWrkrData->pData->mut);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -704,8 +571,6 @@ BEGINdoAction_NoStrings
     uchar *p;
     int n;
     int malformed = 0;
-    int64_t key = 0;
-    int have_key = 0;
 CODESTARTdoAction
     memset(&l, 0, sizeof(l));
     if(msgTime(&pMsg->tTIMESTAMP, 0, &l.time) != 0) {
@@ -758,41 +623,13 @@ CODESTARTdoAction
                                   (size_t)(rawlen - pMsg->offAfterPRI));
     }
 
-    if(pData->orderBy != NULL) {
-        struct fjson_object *jv = NULL;
-        if(msgGetJSONPropJSON(pMsg, &pData->orderProp, &jv) == RS_RET_OK && jv != NULL) {
-            key = fjson_object_get_int64(jv);
-            have_key = 1;
-        }
-        if(jv != NULL)
-            fjson_object_put(jv);
-    } else {
-        key = pt_time_usec(&l.time);
-        have_key = 1;
-    }
-
     pthread_mutex_lock(&pData->mut);
     waitForRoom(pData);             /* back-pressure: the line waits in rsyslog's queue */
-    if(!have_key)
-        key = pData->last_key;      /* no sequence number: keep it near its neighbours */
-    else if(pData->orderBy != NULL)
-        pData->last_key = key;
     if(pData->runner != NULL) {
-        if(malformed) {
+        if(malformed)
             pt_runner_count_malformed(pData->runner);
-        } else {
-            int64_t now = monoUsec();
-            if(effectiveWindow(pData) <= 0 || pendPush(pData, &l, key, now) != 0) {
-                pendDrain(pData, 1, now);
-                while(pData->ring_n > 0) {      /* refused inside: wait, then go on */
-                    waitForRoom(pData);
-                    pendDrain(pData, 1, monoUsec());
-                }
-                feedOrWait(pData, &l, now);
-            } else {
-                pendDrain(pData, 0, now);
-            }
-        }
+        else
+            feedOrWait(pData, &l, monoUsec());
     }
     pthread_mutex_unlock(&pData->mut);
 ENDdoAction
@@ -878,22 +715,9 @@ CODESTARTnewActInst
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
         } else if(!strcmp(pname, "orderby")) {
-            const char *v = sval[0] == '$' ? sval + 1 : sval;
-            if((v[0] != '!' && v[0] != '.' && v[0] != '/') || v[1] == '\0') {
-                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'orderBy': '%s' is not a "
-                         "message variable ($!name, $.name or $/name)", sval);
-                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
-            }
-            pData->orderBy = sval;
-            sval = NULL;
-            if(msgPropDescrFill(&pData->orderProp, (uchar *) pData->orderBy,
-                                (int) strlen(pData->orderBy)) != RS_RET_OK) {
-                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'orderBy': invalid "
-                         "variable '%s'", pData->orderBy);
-                free(pData->orderBy);
-                pData->orderBy = NULL;
-                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
-            }
+            LogMsg(0, NO_ERRCODE, LOG_INFO, "ompostfix: parameter 'orderBy' is no longer "
+                   "needed and is ignored: lines are put in order of time, and lines of one "
+                   "timestamp in a canonical order, within reorderWindow");
         } else if(!strcmp(pname, "reorderwindow")) {
             double d;
             if(parseSeconds(sval, &d) != 0 || d > 60) {
@@ -901,8 +725,7 @@ CODESTARTnewActInst
                          "value '%s' (seconds, a number from 0 to 60)", sval);
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
-            pData->reorder_window = d;
-            pData->reorder_auto = 0;
+            pData->opt.core.reorder_window = (int64_t)(d * 1e6);
         } else if(!strcmp(pname, "maxrecipients") || !strcmp(pname, "maxevents")
                   || !strcmp(pname, "maxrawlines") || !strcmp(pname, "maxtextbytes")) {
             uint32_t *dst = !strcmp(pname, "maxrecipients") ? &pData->opt.core.max_recipients

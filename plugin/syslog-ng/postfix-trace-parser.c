@@ -22,6 +22,7 @@ static CfgLexerKeyword postfix_trace_keywords[] = {
     { "max_text_bytes",    KW_MAX_TEXT_BYTES },
     { "state_file",        KW_STATE_FILE },
     { "checkpoint_interval", KW_CHECKPOINT_INTERVAL },
+    { "reorder_window",    KW_REORDER_WINDOW },
     { "records_per_tick",  KW_RECORDS_PER_TICK },
     { "inject_mode",       KW_INJECT_MODE },
     { "persist_name",      KW_PT_PERSIST_NAME },

@@ -55,7 +55,7 @@ typedef struct PtShared {
     guint64 forwarded;          /* records forwarded down the log path (atomic) */
 } PtShared;
 
-enum { PT_NCOUNTERS = 27 };
+enum { PT_NCOUNTERS = 30 };
 static const char *const counter_names[PT_NCOUNTERS] = {
     "lines_seen", "lines_postfix", "lines_parsed", "lines_unrecognised", "lines_malformed",
     "records.removed", "records.expired", "records.deleted", "records.rejected",
@@ -63,7 +63,7 @@ static const char *const counter_names[PT_NCOUNTERS] = {
     "records.shutdown", "records.reject", "records.progress",
     "cache_entries", "cache_high_water", "evictions", "timeouts",
     "sessions", "sessions_evicted", "records_truncated", "checkpoints", "checkpoint_errors",
-    "records_forwarded", "records_pending"
+    "records_forwarded", "records_pending", "lines_duplicate", "lines_late", "lines_held"
 };
 
 typedef struct PtSngParser {
@@ -104,6 +104,7 @@ void pt_sng_set_max_events(LogParser *s, gint n) { PT_CORE(s).max_events = (uint
 void pt_sng_set_max_raw_lines(LogParser *s, gint n) { PT_CORE(s).max_raw_lines = (uint32_t) n; }
 void pt_sng_set_max_text_bytes(LogParser *s, gint n) { PT_CORE(s).max_text = (uint32_t) n; }
 void pt_sng_set_checkpoint_interval(LogParser *s, gdouble v) { ((PtSngParser *) s)->opt.checkpoint_interval = v; }
+void pt_sng_set_reorder_window(LogParser *s, gdouble v) { PT_CORE(s).reorder_window = (int64_t) (v * 1e6); }
 void pt_sng_set_records_per_tick(LogParser *s, gint n) { ((PtSngParser *) s)->records_per_tick = n; }
 
 void
@@ -315,7 +316,7 @@ stats_update(PtSngParser *self, PtShared *sh)
         s->rec_progress, s->cache_entries, s->cache_high_water, s->evictions, s->timeouts,
         s->sessions, s->sessions_evicted, s->records_truncated, rs.checkpoints,
         rs.checkpoint_errors, __atomic_load_n(&sh->forwarded, __ATOMIC_RELAXED),
-        g_queue_get_length(&sh->fifo)
+        g_queue_get_length(&sh->fifo), s->lines_duplicate, s->lines_late, s->lines_held
     };
     for (int i = 0; i < PT_NCOUNTERS; i++)
         if (self->counters[i])

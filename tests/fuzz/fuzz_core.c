@@ -3,8 +3,8 @@
  * the input are an option header (see options() below: tiny max_entries,
  * linger, idle_timeout and per-mail caps, include_raw / emit_deferred), the
  * rest a log (lines split at '\n') fed through the header reader and
- * pt_core_feed. Marker lines move the clock between lines: "~MS" (quiet
- * for MS milliseconds, pt_core_tick_quiet) and "@RFC3339" (pt_core_tick).
+ * pt_core_feed. Marker lines move every host's clock between lines: "~MS"
+ * (MS milliseconds after the latest line time) and "@RFC3339".
  * Invariants that abort: every record and the counters are one valid JSON
  * object without a newline; after the flush no entry is left; and a run
  * that saves its state halfway and continues in a fresh core from the
@@ -105,7 +105,7 @@ static uint32_t cap(uint8_t b, uint32_t dflt)
 /* Options from the 8-byte header h ("21030000": max_entries 2, linger 1 s,
  * idle 0 s, emit_deferred, caps default, max_text 64):
  * [0] max_entries 1..8   [1] linger 0..3 s   [2] idle_timeout 0..3 s
- * [3] flags: 1 include_raw, 2 emit_deferred ('0'..'3')
+ * [3] flags: 1 include_raw, 2 emit_deferred, 4 a reorder window of 8 lines ('0'..'7')
  * [4] max_recipients  [5] max_events  [6] max_raw_lines: '0' default, 1..4
  * [7] max_text 64 + (h[7] - '0') mod 137, so 64..200 */
 static void options(const uint8_t *h, pt_core_options *o)
@@ -116,52 +116,47 @@ static void options(const uint8_t *h, pt_core_options *o)
     o->idle_timeout = pick(h[2], 0, 3);
     o->include_raw = (uint8_t)(h[3] - '0') & 1;
     o->emit_deferred = ((uint8_t)(h[3] - '0') >> 1) & 1;
+    o->reorder_window = ((uint8_t)(h[3] - '0') >> 2) & 1 ? 8 : 0;
     o->max_recipients = cap(h[4], o->max_recipients);
     o->max_events = cap(h[5], o->max_events);
     o->max_raw_lines = cap(h[6], o->max_raw_lines);
     o->max_text = 64 + (uint8_t)(h[7] - '0') % 137;
 }
 
-/* Handle a marker line ("~MS" or "@RFC3339"); 0 if s is no marker. In the
- * second half (late) a quiet tick becomes an absolute tick from the
- * harness's latest line time: a restarted core has no latest line yet, so
- * pt_core_tick_quiet would not match the straight run there. */
-static int marker(pt_core *c, feeder *f, const char *s, size_t n, int late)
+/* Handle a marker line ("~MS" or "@RFC3339"); 0 if s is no marker. */
+static int marker(pt_core *c, feeder *f, const char *s, size_t n)
 {
+    pt_time t;
     if (s[0] == '~') {
         int64_t ms = 0;
         for (size_t i = 1; i < n && i < 10 && s[i] >= '0' && s[i] <= '9'; i++)
             ms = ms * 10 + (s[i] - '0');
-        if (!late) {
-            pt_core_tick_quiet(c, ms * 1000);
-        } else if (f->have_latest && ms > 0) {
+        if (f->have_latest && ms > 0) {
             int64_t u = f->latest_usec + ms * 1000;
-            pt_time t = { .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
+            t = (pt_time){ .sec = u / 1000000, .usec = (int32_t)(u % 1000000), .valid = 1 };
             if (t.usec < 0) {
                 t.sec--;
                 t.usec += 1000000;
             }
-            pt_core_tick(c, &t);
+            pt_core_advance_clock(c, pt_slice_make("", 0), &t);
         }
         return 1;
     }
     if (s[0] == '@') {
-        pt_time t;
         if (pt_time_parse_rfc3339(s + 1, n - 1, &t) == 0)
-            pt_core_tick(c, &t);
+            pt_core_advance_clock(c, pt_slice_make("", 0), &t);
         return 1;
     }
     return 0;
 }
 
 /* Feed lines [from, to) of data to core c. */
-static void feed(pt_core *c, feeder *f, const char *data, size_t from, size_t to,
-                 int late)
+static void feed(pt_core *c, feeder *f, const char *data, size_t from, size_t to)
 {
     size_t start = from;
     for (size_t i = from; i <= to; i++) {
         if (i == to || data[i] == '\n') {
-            if (i > start && !marker(c, f, data + start, i - start, late)) {
+            if (i > start && !marker(c, f, data + start, i - start)) {
                 pt_line l;
                 if (pt_header_read(f->r, data + start, i - start, &l) == PT_HEADER_OK) {
                     if (l.time.valid) {
@@ -246,8 +241,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     pt_core *c = pt_core_new(&o, sink, &straight);
     if (!c || !f1.r || !f2.r)
         abort();
-    feed(c, &f1, data, 0, mid, 0);
-    feed(c, &f1, data, rest, size, 1);
+    feed(c, &f1, data, 0, mid);
+    pt_core_drain(c);                   /* as a stopping daemon does before it saves */
+    feed(c, &f1, data, rest, size);
     check_stats(c);
     pt_core_flush(c);
     pt_stats st;
@@ -258,7 +254,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 
     /* the same input with a stop and restart (state file) at a line boundary */
     pt_core *a = pt_core_new(&o, sink, &split);
-    feed(a, &f2, data, 0, mid, 0);
+    feed(a, &f2, data, 0, mid);
+    pt_core_drain(a);
     char *state = NULL;
     size_t state_len = 0;
     FILE *f = open_memstream(&state, &state_len);
@@ -273,7 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     if (!b || !f || pt_core_load(b, f) != 0)
         abort();
     fclose(f);
-    feed(b, &f2, data, rest, size, 1);
+    feed(b, &f2, data, rest, size);
     pt_core_free(b);
     if (straight.len != split.len
         || (straight.len && memcmp(straight.buf, split.buf, straight.len) != 0))

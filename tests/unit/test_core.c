@@ -473,10 +473,10 @@ START_TEST(filter_discard_reconnect_and_tick)
     int before = c.n;
     pt_time t = last;
     t.sec += 1;
-    pt_core_tick(core, &t);
+    pt_core_advance_clock(core, pt_slice_make("", 0), &t);
     ck_assert_int_eq(c.n, before);
     t.sec += 2;
-    pt_core_tick(core, &t);                     /* past linger: emitted by the tick */
+    pt_core_advance_clock(core, pt_slice_make("", 0), &t);   /* past linger: emitted */
     ck_assert_int_eq(before, 0);                /* a FILTER line is no reject record */
     ck_assert_int_eq(c.n, 2);                   /* the aborted one lingered as well */
     json_object *d = find(&c, "queue_id", "D22222");
@@ -490,7 +490,8 @@ START_TEST(filter_discard_reconnect_and_tick)
     ck_field(f, "events.0.action", "filter");
     ck_field(f, "events.1.action", "filter");
     ck_field(f, "client.helo", "a.example");
-    pt_core_tick_quiet(core, 7200 * 1000000LL);  /* quiet: nothing left for the idle timeout */
+    t.sec += 7200;
+    pt_core_advance_clock(core, pt_slice_make("", 0), &t);   /* nothing left for the idle timeout */
     pt_stats st;
     pt_core_stats(core, &st);
     ck_assert_int_eq(st.cache_entries, 0);
@@ -556,9 +557,10 @@ END_TEST
 
 START_TEST(quiet_tick_moves_the_log_clock)
 {
-    /* an old log replayed: the quiet tick counts from the latest line time,
-     * not from the wall clock, so an open mail times out only after the
-     * idle timeout has passed in quiet time */
+    /* an old log replayed: the quiet tick counts from the host's latest
+     * line time, not from the wall clock, so an open mail times out only
+     * after the idle timeout has passed in quiet time (arrival stamps in
+     * microseconds: the lines arrive at 1, 2 and 3) */
     static const char *const lines[] = {
         "Nov  3 12:00:00 mx postfix/pickup[1]: ABCDE1: uid=0 from=<a>",
         "Nov  3 12:00:05 mx postfix/pickup[1]: BCDEF2: uid=0 from=<b>",
@@ -568,21 +570,22 @@ START_TEST(quiet_tick_moves_the_log_clock)
     pt_core_options o;
     pt_core_options_default(&o);
     o.idle_timeout = 60;
+    o.quiet_clock = 1;
     collected c;
     memset(&c, 0, sizeof c);
     pt_core *core = pt_core_new(&o, keep, &c);
-    pt_core_tick_quiet(core, 1000000000);      /* before any line: nothing */
+    pt_core_tick(core, 1000000000);             /* before any line: nothing */
     pt_header_reader *r = pt_header_reader_new(2026);
     feed(core, r, lines, 0, -1);
     ck_assert_int_eq(c.n, 0);
-    pt_core_tick_quiet(core, 1500000);          /* 1.5 s: the linger of 2 s not over */
+    pt_core_tick(core, 3 + 1500000);            /* 1.5 s: the linger of 2 s not over */
     ck_assert_int_eq(c.n, 0);
-    pt_core_tick_quiet(core, 2000000);          /* 2 s after the latest line */
+    pt_core_tick(core, 3 + 2000000);            /* 2 s after the latest line */
     ck_assert_int_eq(c.n, 1);
     ck_field(c.recs[0], "queue_id", "BCDEF2");
-    pt_core_tick_quiet(core, 54000000);         /* 59 s after ABCDE1's line: still open */
+    pt_core_tick(core, 3 + 54000000);           /* 59 s after ABCDE1's line: still open */
     ck_assert_int_eq(c.n, 1);
-    pt_core_tick_quiet(core, 55000000);         /* 60 s */
+    pt_core_tick(core, 3 + 55000000);           /* 60 s */
     ck_assert_int_eq(c.n, 2);
     ck_field(c.recs[1], "end", "timeout");
     pt_core_free(core);

@@ -234,6 +234,7 @@ START_TEST(unwritable_file_holds_and_resumes)
     pt_runner_options_default(&o);
     o.file = out;
     o.max_pending_bytes = 2000;
+    o.core.reorder_window = 10000;              /* 10 ms: lines come 1 ms apart here */
     reports rep = { .errors = 0 };
     pt_header_reader *h = pt_header_reader_new(2026);
     int64_t mono = 1;
