@@ -478,6 +478,7 @@ static pt_entry *entry_for(pt_core *c, const pt_line *l, pt_slice qid, want_mode
     pt_entry *e = (pt_entry *)n;
     uint32_t seq = 1;
     if (e && e->state == PT_ENTRY_LINGER && mode != ATTACH
+        && !(e->end == PT_END_ABORTED && mode != START_CREATE)
         && (pt_time_cmp(&l->time, &e->last_seen) > 0 || has_start_line(e, mode))) {
         if (pt_time_usec(&e->first_seen) == pt_time_usec(&l->time))
             seq = e->reuse_seq + 1;
@@ -485,7 +486,9 @@ static pt_entry *entry_for(pt_core *c, const pt_line *l, pt_slice qid, want_mode
         e = NULL;
     }
     if (e && e->state == PT_ENTRY_LINGER && e->end == PT_END_ABORTED)
-        reopen(c, e);       /* "aborted" was a guess from the session; the queue has it */
+        reopen(c, e);       /* "aborted" was a guess from the session (its next
+                               client= may come first within one timestamp); the
+                               queue has it: cleanup or qmgr took it later */
     if (e) {
         promote(c, e);
         return e;
@@ -629,13 +632,19 @@ static pt_slice text_of(const pt_event *ev)
     return ev->text.p ? ev->text : ev->reason;
 }
 
-/* Does the current message of a session end without reaching the queue? */
-static void session_message_gone(pt_core *c, pt_session *s, int lost)
+/* Take a from= of the mail's own line unless it has one of its own. */
+static void set_from(pt_entry *e, pt_slice from)
 {
-    if (!s->queue_id)
+    if (!from.p || (e->from && !e->from_weak))
         return;
-    pt_entry *e = entry_find(c, pt_slice_make(s->host, strlen(s->host)),
-                             pt_slice_cstr(s->queue_id));
+    pt_entry_set(e, &e->from, from);
+    e->from_weak = 0;
+}
+
+/* A message of a session whose session ended: did it reach the queue? */
+static void message_gone(pt_core *c, pt_session *s, const char *qid, int lost)
+{
+    pt_entry *e = entry_find(c, pt_slice_cstr(s->host), pt_slice_cstr(qid));
     if (!e || e->state != PT_ENTRY_OPEN || e->qmgr_seen)
         return;
     if (e->discard_pending)
@@ -644,13 +653,39 @@ static void session_message_gone(pt_core *c, pt_session *s, int lost)
         finish(c, e, PT_END_ABORTED);
 }
 
+/* The session ends: judge its messages. They are judged at its end, not
+ * at the next client=, because within one timestamp the next client= may
+ * come before this message's cleanup line (canonical order). */
+static void session_message_gone(pt_core *c, pt_session *s, int lost)
+{
+    for (uint32_t i = 0; i < s->n_earlier; i++)
+        message_gone(c, s, s->earlier[i], 0);
+    s->n_earlier = 0;
+    if (s->queue_id)
+        message_gone(c, s, s->queue_id, lost);
+}
+
+/* A new message in the session: the current one joins the earlier ones
+ * (the oldest is judged now when they are too many). */
+static void session_next_message(pt_core *c, pt_session *s)
+{
+    if (!s->queue_id)
+        return;
+    if (s->n_earlier == PT_SESSION_EARLIER) {
+        message_gone(c, s, s->earlier[0], 0);
+        memmove(s->earlier, s->earlier + 1, --s->n_earlier * sizeof *s->earlier);
+    }
+    s->earlier[s->n_earlier++] = s->queue_id;
+    s->queue_id = NULL;         /* the string stays in the arena for earlier[] */
+}
+
 /* smtpd / qmqpd "QID: client=..." : a message is made. */
 static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
 {
     int smtpd = pt_slice_eq(ev->prog.daemon, "smtpd");
     pt_session *s = smtpd ? session_for(c, l, ev, 1) : NULL;
     if (s) {
-        session_message_gone(c, s, 0);
+        session_next_message(c, s);
         s->lost = 0;
     }
     pt_entry *e = entry_for(c, l, ev->queue_id, START_CREATE);
@@ -670,8 +705,10 @@ static void on_client(pt_core *c, const pt_line *l, const pt_event *ev)
     e->origin_program = pt_entry_str(e, l->program);
     if (s) {
         pt_entry_copy_client(e, &e->client, &s->client);
-        if (s->from && !e->from)
+        if (s->from && !e->from) {
             e->from = pt_entry_str(e, pt_slice_cstr(s->from));
+            e->from_weak = 1;   /* a NOQUEUE line of the session: its own lines win */
+        }
         for (uint32_t i = 0; i < s->n_pending; i++) {
             pt_mail_event *p = &s->pending[i];
             pt_entry_add_event(e, &p->time, pt_slice_cstr(p->service),
@@ -704,8 +741,7 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
             return;
         touch(c, e, l);
         pt_entry_add_event(e, &l->time, ev->prog.daemon, action, text_of(ev));
-        if (!e->from)
-            pt_entry_set(e, &e->from, ev->from);
+        set_from(e, ev->from);
         if (pt_slice_eq(action, "discard") || pt_slice_eq(action, "milter-discard"))
             e->discard_pending = 1;
         /* refused after DATA: the whole message, not one recipient */
@@ -926,8 +962,7 @@ static void on_cleanup_action(pt_core *c, const pt_line *l, const pt_event *ev)
     e->cleanup_seen = 1;
     pt_slice action = action_of(ev);
     pt_entry_add_event(e, &l->time, ev->prog.daemon, action, text_of(ev));
-    if (!e->from)
-        pt_entry_set(e, &e->from, ev->from);
+    set_from(e, ev->from);
     if (pt_slice_eq(action, "reject") || pt_slice_eq(action, "milter-reject"))
         finish(c, e, PT_END_REJECTED);
     else if (pt_slice_eq(action, "discard") || pt_slice_eq(action, "milter-discard"))
@@ -973,8 +1008,7 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         pt_entry_set(e, &e->origin_program, l->program);
         e->pickup_uid = ev->uid;
         pt_entry_set(e, &e->pickup_from, ev->from);
-        if (!e->from)
-            pt_entry_set(e, &e->from, ev->from);
+        set_from(e, ev->from);
         break;
     case PT_EV_MESSAGE_ID:
         e = entry_for(c, l, ev->queue_id, START_MSGID);
@@ -994,6 +1028,7 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         touch(c, e, l);
         e->qmgr_seen = 1;
         pt_entry_set(e, &e->from, ev->from);
+        e->from_weak = 0;
         if (ev->size >= 0)
             e->size = ev->size;
         if (ev->nrcpt >= 0)
@@ -1008,6 +1043,7 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         e->expired = 1;
         e->qmgr_seen = 1;
         pt_entry_set(e, &e->from, ev->from);
+        e->from_weak = 0;
         break;
     case PT_EV_REMOVED:
         e = entry_for(c, l, ev->queue_id, ATTACH);

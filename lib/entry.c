@@ -665,6 +665,8 @@ void pt_session_maybe_compact(pt_session *s)
     }
     for (uint32_t i = 0; i < s->n_raw; i++)
         move_str(&a, &s->raw[i]);
+    for (uint32_t i = 0; i < s->n_earlier; i++)
+        move_str(&a, &s->earlier[i]);
     pt_arena_free(&s->arena);
     s->arena = a;
     s->arena_live = a.total;

@@ -94,6 +94,7 @@ typedef struct pt_entry {
     uint8_t state, end;
     uint8_t created, expired, discard_pending, cleanup_seen, qmgr_seen;
     uint8_t progress_emitted, has_pickup;
+    uint8_t from_weak;          /* `from` came from the session, not a line of its own */
     uint8_t saved;              /* held in a checkpoint written since it began */
     char *instance, *origin, *origin_program;
     pt_client_info client;
@@ -120,6 +121,7 @@ typedef struct pt_entry {
 } pt_entry;
 
 #define PT_SESSION_RAW_MAX 8      /* session lines kept for include-raw */
+#define PT_SESSION_EARLIER 8      /* earlier messages of a session kept until it ends */
 
 /* An smtpd process's session with one client, keyed by host + "PID IP"
  * (one process may serve several clients within one timestamp). */
@@ -137,6 +139,8 @@ typedef struct pt_session {
     pt_client_info client;
     char *from;
     char *queue_id;             /* the session's current message */
+    char *earlier[PT_SESSION_EARLIER];  /* its earlier messages, judged when it ends */
+    uint32_t n_earlier;
     pt_mail_event pending[4];   /* hold/discard logged as NOQUEUE before client= */
     uint32_t n_pending;
     uint8_t lost;               /* lost connection / timeout mid-transaction */

@@ -138,6 +138,7 @@ static pt_entry *entry_from_json(const pt_core *c, json_object *o)
     e->created = fl & 1; e->expired = fl >> 1 & 1; e->discard_pending = fl >> 2 & 1;
     e->cleanup_seen = fl >> 3 & 1; e->qmgr_seen = fl >> 4 & 1;
     e->progress_emitted = fl >> 5 & 1; e->has_pickup = fl >> 7 & 1;
+    e->from_weak = fl >> 8 & 1;
     e->touched_usec = get_int(o, "touched", 0);
     e->touch_seq = (uint64_t)get_int(o, "touch_seq", 0);
     e->ended_usec = get_int(o, "ended", 0);
@@ -229,6 +230,20 @@ static pt_session *session_from_json(json_object *o)
     ss->client.tls_bits = (int32_t)get_int(o, "tls_bits", -1);
     ss->lost = (uint8_t)get_int(o, "lost", 0);
     ss->n_lines = (uint32_t)get_int(o, "n_lines", 0);
+    json_object *earlier = get_array(o, "earlier");     /* absent in older files */
+    if (earlier && json_object_array_length(earlier) > PT_SESSION_EARLIER)
+        goto bad;
+    for (size_t i = 0; earlier && i < json_object_array_length(earlier); i++) {
+        json_object *q = json_object_array_get_idx(earlier, i);
+        if (!json_object_is_type(q, json_type_string) || json_object_get_string_len(q) == 0
+            || json_object_get_string_len(q) > 64)
+            goto bad;
+        ss->earlier[ss->n_earlier] = pt_utf8_dup(&ss->arena, pt_slice_make(
+            json_object_get_string(q), (size_t)json_object_get_string_len(q)));
+        if (!ss->earlier[ss->n_earlier])
+            goto bad;
+        ss->n_earlier++;
+    }
     json_object *ft, *raw = get_array(o, "raw");
     if (!json_object_object_get_ex(o, "first_time", &ft) || time_read(ft, &ss->first_time)
         || !raw || json_object_array_length(raw) > PT_SESSION_RAW_MAX)

@@ -107,7 +107,7 @@ static void put_entry(pt_jw *w, const pt_entry *e)
     pt_jw_int(w, "end", e->end);
     pt_jw_int(w, "flags", e->created | e->expired << 1 | e->discard_pending << 2
               | e->cleanup_seen << 3 | e->qmgr_seen << 4 | e->progress_emitted << 5
-              | e->has_pickup << 7);
+              | e->has_pickup << 7 | e->from_weak << 8);
     pt_jw_int(w, "touched", e->touched_usec);
     pt_jw_int(w, "touch_seq", (int64_t)e->touch_seq);
     pt_jw_int(w, "ended", e->ended_usec);
@@ -179,6 +179,10 @@ static void put_session(pt_jw *w, const pt_session *ss)
     put_client(w, &ss->client);
     pt_jw_str(w, "from", ss->from);
     pt_jw_str(w, "queue_id", ss->queue_id);
+    pt_jw_arr(w, "earlier");
+    for (uint32_t i = 0; i < ss->n_earlier; i++)
+        pt_jw_str(w, NULL, ss->earlier[i]);
+    pt_jw_arr_end(w);
     pt_jw_int(w, "touched", ss->touched_usec);
     pt_jw_int(w, "touch_seq", (int64_t)ss->touch_seq);
     pt_jw_int(w, "last_line", ss->last_line_usec);

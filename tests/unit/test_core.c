@@ -694,6 +694,157 @@ START_TEST(recipient_cap_truncates_record)
 }
 END_TEST
 
+
+/* SCHEMA.md's `queued as` rule: a remote server's queue ID never links a
+ * local mail that shares it; a content filter (loopback or not) and a
+ * re-injection through a socket do. */
+START_TEST(queued_as_links_only_reinjections)
+{
+    static const char *const lines[] = {
+        /* a local mail from outside whose ID a remote server also uses */
+        "Nov  3 12:00:00 mx postfix/smtpd[10]: AAAA000001: client=outside.example[203.0.113.9]",
+        "Nov  3 12:00:00 mx postfix/qmgr[2]: AAAA000001: from=<x@outside.example>, size=10, nrcpt=1 (queue active)",
+        /* P1 relayed to a remote MX that answers "queued as AAAA000001" */
+        "Nov  3 12:00:01 mx postfix/pickup[3]: BBBB000001: uid=0 from=<root>",
+        "Nov  3 12:00:01 mx postfix/qmgr[2]: BBBB000001: from=<root@mx>, size=10, nrcpt=1 (queue active)",
+        "Nov  3 12:00:01 mx postfix/smtp[4]: BBBB000001: to=<u@remote.example>, relay=mx.remote.example[198.51.100.5]:25, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as AAAA000001)",
+        /* P2 through a loopback content filter that re-injects as CCCC000002 */
+        "Nov  3 12:00:02 mx postfix/smtpd[11]: CCCC000002: client=localhost[127.0.0.1]",
+        "Nov  3 12:00:02 mx postfix/pickup[3]: BBBB000002: uid=0 from=<root>",
+        "Nov  3 12:00:02 mx postfix/amavis/smtp[5]: BBBB000002: to=<v@mx>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as CCCC000002)",
+        /* P3 through a filter on another box that re-injects from its address */
+        "Nov  3 12:00:03 mx postfix/smtpd[12]: DDDD000003: client=filter.example[10.0.0.5]",
+        "Nov  3 12:00:03 mx postfix/pickup[3]: BBBB000003: uid=0 from=<root>",
+        "Nov  3 12:00:03 mx postfix/scan/smtp[6]: BBBB000003: to=<w@mx>, relay=filter.example[10.0.0.5]:10024, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as DDDD000003)",
+        /* P4 through an LMTP socket to a loopback re-injection */
+        "Nov  3 12:00:04 mx postfix/smtpd[13]: EEEE000004: client=localhost[127.0.0.1]",
+        "Nov  3 12:00:04 mx postfix/pickup[3]: BBBB000004: uid=0 from=<root>",
+        "Nov  3 12:00:04 mx postfix/lmtp[7]: BBBB000004: to=<y@mx>, relay=mx[private/filter]:0, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as EEEE000004)",
+        /* a remote MX on loopback's address family but not loopback: no link */
+        "Nov  3 12:00:05 mx postfix/smtpd[14]: FFFF000005: client=other.example[192.0.2.99]",
+        "Nov  3 12:00:05 mx postfix/pickup[3]: BBBB000005: uid=0 from=<root>",
+        "Nov  3 12:00:05 mx postfix/smtp[8]: BBBB000005: to=<z@mx>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as FFFF000005)",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    run(&o, lines, &c, NULL);
+    ck_absent(find(&c, "queue_id", "AAAA000001"), "parent_id");
+    ck_field(find(&c, "queue_id", "CCCC000002"), "parent_id", "BBBB000002");
+    ck_field(find(&c, "queue_id", "DDDD000003"), "parent_id", "BBBB000003");
+    ck_field(find(&c, "queue_id", "EEEE000004"), "parent_id", "BBBB000004");
+    ck_absent(find(&c, "queue_id", "FFFF000005"), "parent_id");
+    ck_field(find(&c, "queue_id", "BBBB000001"), "recipients.0.queued_as", "AAAA000001");
+    release(&c);
+}
+END_TEST
+
+/* Each host has its own clock: a host 3 h ahead, or a future line of another
+ * program, times out nobody else's mails. */
+START_TEST(per_host_clocks)
+{
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 a postfix/pickup[1]: A00001: uid=0 from=<a>",
+        "Nov  3 15:00:00 b postfix/pickup[1]: B00001: uid=0 from=<b>",
+        "Nov  3 23:59:00 a cron[7]: (root) CMD (true)",
+        "Nov  3 12:00:01 a postfix/qmgr[2]: A00001: from=<a@a>, size=1, nrcpt=1 (queue active)",
+        "Nov  3 15:00:01 b postfix/qmgr[2]: B00001: from=<b@b>, size=1, nrcpt=1 (queue active)",
+        "Nov  3 12:00:02 a postfix/qmgr[2]: A00001: removed",
+        "Nov  3 15:00:02 b postfix/qmgr[2]: B00001: removed",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.idle_timeout = 60;
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(c.n, 2);
+    ck_field(find(&c, "queue_id", "A00001"), "end", "removed");
+    ck_field(find(&c, "queue_id", "B00001"), "end", "removed");
+    ck_assert_int_eq(st.timeouts, 0);
+    release(&c);
+}
+END_TEST
+
+/* Every line twice: the same records but for `lines`, duplicates counted;
+ * an smtpd process's two identical connect lines are two sessions. */
+START_TEST(duplicates_fold_once)
+{
+    collected once, twice;
+    pt_core_options o;
+    pt_core_options_default(&o);
+    pt_stats st1, st2;
+    run(&o, sent_lines, &once, &st1);
+    const char *dup[64];
+    int n = 0;
+    for (int i = 0; sent_lines[i]; i++) {
+        dup[n++] = sent_lines[i];
+        dup[n++] = sent_lines[i];
+    }
+    dup[n] = NULL;
+    run(&o, dup, &twice, &st2);
+    ck_assert_int_eq(once.n, twice.n);
+    for (int i = 0; i < once.n; i++) {
+        json_object_object_del(once.recs[i], "lines");
+        json_object_object_del(twice.recs[i], "lines");
+        ck_assert_str_eq(json_object_to_json_string(once.recs[i]),
+                         json_object_to_json_string(twice.recs[i]));
+    }
+    ck_assert_int_eq(st1.lines_duplicate, 0);
+    ck_assert_int_gt(st2.lines_duplicate, 9);
+    release(&once);
+    release(&twice);
+}
+END_TEST
+
+/* The reorder window: lines of one timestamp in any order, and lines late
+ * by less than the window, give the records of the log in order; a line
+ * later than the window is counted in lines_late and still folded in. */
+START_TEST(reorder_window_orders_lines)
+{
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.reorder_window = 4;                       /* lines */
+    collected want, got;
+    run(&o, sent_lines, &want, NULL);
+    const char *rev[32];
+    int n = 0;
+    while (sent_lines[n])
+        n++;
+    for (int i = 0; i < n; i++)                 /* each second's lines reversed */
+        rev[i] = sent_lines[i];
+    for (int a = 0; a < n;) {
+        int b = a;
+        while (b < n && strncmp(sent_lines[a], sent_lines[b], 15) == 0)
+            b++;
+        for (int i = a; i < b; i++)
+            rev[i] = sent_lines[b - 1 - (i - a)];
+        a = b;
+    }
+    rev[n] = NULL;
+    pt_stats st;
+    run(&o, rev, &got, &st);
+    ck_assert_int_eq(want.n, got.n);
+    for (int i = 0; i < want.n; i++)
+        ck_assert_str_eq(json_object_to_json_string(want.recs[i]),
+                         json_object_to_json_string(got.recs[i]));
+    ck_assert_int_eq(st.lines_late, 0);
+    release(&got);
+    /* the first line moved 10 lines later: more than the window */
+    const char *late[32];
+    for (int i = 0; i < n; i++)
+        late[i] = sent_lines[i < 10 ? i + 1 : i == 10 ? 0 : i];
+    late[n] = NULL;
+    run(&o, late, &got, &st);
+    ck_assert_int_eq(st.lines_late, 1);
+    ck_assert_int_eq(got.n, want.n);
+    release(&got);
+    release(&want);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -701,6 +852,10 @@ int main(void)
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, sent_and_bounce_linked);
+    tcase_add_test(tc, queued_as_links_only_reinjections);
+    tcase_add_test(tc, per_host_clocks);
+    tcase_add_test(tc, duplicates_fold_once);
+    tcase_add_test(tc, reorder_window_orders_lines);
     tcase_add_test(tc, late_link_lands_while_lingering);
     tcase_add_test(tc, reuse_and_timeout_and_eviction);
     tcase_add_test(tc, noqueue_reject_and_aborted_session);
