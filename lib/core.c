@@ -1148,10 +1148,11 @@ static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
     pt_core_enforce_bound(c);
 }
 
-/* A held line with its parse, for the canonical order. */
+/* A held line's place in the canonical order (small: sorting moves these,
+ * not the parsed events). */
 typedef struct ranked {
     const pt_line *l;
-    pt_event ev;
+    uint32_t idx;               /* its event in the bucket's event array */
     int rank;
 } ranked;
 
@@ -1185,17 +1186,25 @@ static int ranked_cmp(const void *pa, const void *pb)
 /* Fold in a bucket that left the reorder window: its lines in canonical order. */
 static void fold_bucket(pt_core *c, pt_bucket *b)
 {
-    ranked one, *v = b->n == 1 ? &one : malloc(b->n * sizeof *v);
+    ranked one_r;
+    pt_event one_e;
+    ranked *v = b->n == 1 ? &one_r : malloc(b->n * sizeof *v);
+    pt_event *ev = b->n == 1 ? &one_e : malloc(b->n * sizeof *ev);
     uint32_t n = 0;
-    if (!v) {                           /* no memory: in arrival order */
+    if (!v || !ev) {                    /* no memory: in arrival order */
+        if (v != &one_r)
+            free(v);
+        if (ev != &one_e)
+            free(ev);
         for (pt_held *p = b->head; p; p = p->next)
             fold_line(c, &p->line, b->last_arrival);
         return;
     }
     for (pt_held *p = b->head; p; p = p->next, n++) {
         v[n].l = &p->line;
-        pt_parse(&p->line, &v[n].ev);
-        v[n].rank = pt_event_rank(&v[n].ev);
+        v[n].idx = n;
+        pt_parse(&p->line, &ev[n]);
+        v[n].rank = pt_event_rank(&ev[n]);
     }
     if (n > 1)
         qsort(v, n, sizeof *v, ranked_cmp);
@@ -1209,12 +1218,14 @@ static void fold_bucket(pt_core *c, pt_bucket *b)
         h->have_released = 1;
         for (uint32_t i = 0; i < n; i++) {
             c->cur = h;
-            fold_event(c, v[i].l, &v[i].ev);
+            fold_event(c, v[i].l, &ev[v[i].idx]);
             pt_core_enforce_bound(c);   /* may end this host's items, never free it */
         }
     }
-    if (v != &one)
+    if (v != &one_r)
         free(v);
+    if (ev != &one_e)
+        free(ev);
 }
 
 /* Fold in the buckets due at `now` (all of them when `all`). */

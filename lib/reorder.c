@@ -189,7 +189,8 @@ static void host_heap_remove(pt_reorder *r, size_t i)
 }
 
 /* A new bucket for host h and time t, in the host's heap; NULL on no memory. */
-static pt_bucket *bucket_new(pt_reorder *r, pt_rhost *h, int64_t t, int64_t now)
+static pt_bucket *bucket_new(pt_reorder *r, pt_rhost *h, int64_t t, uint64_t hash,
+                             int64_t now)
 {
     if (h->n == h->cap) {
         uint32_t cap = h->cap ? h->cap * 2 : 4;
@@ -206,13 +207,12 @@ static pt_bucket *bucket_new(pt_reorder *r, pt_rhost *h, int64_t t, int64_t now)
     b->time_usec = t;
     b->first_arrival = b->last_arrival = now;
     b->tail = &b->head;
-    snprintf(b->key, sizeof b->key, "%016llx", (unsigned long long)t);
+    memcpy(b->key, &t, sizeof t);
     b->node.host = h->name;
     b->node.host_len = h->node.host_len;
     b->node.key = b->key;
-    b->node.key_len = 16;
-    b->node.hash = pt_table_hash(pt_slice_make(h->name, h->node.host_len),
-                                 pt_slice_make(b->key, 16));
+    b->node.key_len = sizeof t;
+    b->node.hash = hash;
     pt_table_insert(&r->buckets, &b->node);
     if (h->n > 0 && t < h->max_time) {
         b->passed_at = now;             /* newer lines came first */
@@ -244,13 +244,11 @@ int pt_reorder_add(pt_reorder *r, const pt_line *l, int64_t now)
         return -1;
     }
     int64_t t = pt_time_usec(&l->time);
-    char key[17];
-    snprintf(key, sizeof key, "%016llx", (unsigned long long)t);
-    pt_slice ks = pt_slice_make(key, 16);
+    pt_slice ks = pt_slice_make((const char *)&t, sizeof t);
     uint64_t hash = pt_table_hash(l->host, ks);
     pt_bucket *b = (pt_bucket *)pt_table_find(&r->buckets, hash, l->host, ks);
     if (!b)
-        b = bucket_new(r, h, t, now);
+        b = bucket_new(r, h, t, hash, now);
     if (!b) {
         if (h->n == 0)
             rhost_free(r, h);

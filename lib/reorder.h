@@ -37,7 +37,7 @@ struct pt_rhost;
 
 /* The held lines of one host with one time. */
 typedef struct pt_bucket {
-    pt_tnode node;              /* key: host + time (hex text below) */
+    pt_tnode node;              /* key: host + time (the 8 bytes below) */
     struct pt_rhost *rh;
     int64_t time_usec;
     int64_t first_arrival, last_arrival;
@@ -46,7 +46,7 @@ typedef struct pt_bucket {
     uint32_t n;
     size_t bytes;
     uint32_t pos;               /* index in its host's heap */
-    char key[17];
+    char key[8];                /* time_usec's bytes */
 } pt_bucket;
 
 typedef struct pt_reorder {
