@@ -59,6 +59,7 @@ pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
     pt_dlist_init(&c->open_lru);
     pt_dlist_init(&c->linger);
     pt_dlist_init(&c->session_lru);
+    pt_dlist_init(&c->closing);
     pt_dlist_init(&c->host_list);
     pt_dlist_init(&c->empty_hosts);
     c->busy_until = INT64_MIN;
@@ -267,6 +268,7 @@ static void session_end(pt_core *c, pt_session *s)
 {
     pt_table_remove(&c->session_pids, &s->pid_node);
     pt_table_remove(&c->sessions, &s->node);
+    pt_dlist_del(&s->closing_link);
     pt_dlist_del(&s->order);
     pt_dlist_del(&s->glob);
     host_release(c, s->hp);
@@ -543,17 +545,22 @@ static void touch(pt_core *c, pt_entry *e, const pt_line *l)
 
 #define SESSION_KEY_MAX 128
 
-/* A session's key: "PID IP" (the client's address as logged, cut). */
+/* A session's key: "PID IP", or "PID IP:PORT" where smtpd logs the client's
+ * port (smtpd_client_port_logging): then sessions of one process with one
+ * client address are told apart even within one timestamp. */
 static pt_slice session_key(const pt_line *l, const pt_event *ev, char *buf)
 {
     size_t n = l->pid.n, ipn = ev->client.ip.n;
-    if (ipn > SESSION_KEY_MAX - 2 - n)
-        ipn = SESSION_KEY_MAX - 2 - n;
+    if (ipn > SESSION_KEY_MAX - 10 - n)
+        ipn = SESSION_KEY_MAX - 10 - n;
     memcpy(buf, l->pid.p, n);
     buf[n++] = ' ';
     if (ipn)
         memcpy(buf + n, ev->client.ip.p, ipn);
-    return pt_slice_make(buf, n + ipn);
+    n += ipn;
+    if (ev->client.port >= 0 && ev->client.port <= 65535)
+        n += (size_t)snprintf(buf + n, 8, ":%d", (int)ev->client.port);
+    return pt_slice_make(buf, n);
 }
 
 /* The session of the line's smtpd process and client, made when `make`. */
@@ -781,10 +788,11 @@ static void on_reject(pt_core *c, const pt_line *l, const pt_event *ev)
     }
 }
 
-/* One smtpd process serves one client at a time: a connect ends the
- * sessions of the same process whose latest line is older than it (their
- * end was not logged). Sessions with a line of the same time stay: within
- * one timestamp the order is canonical, not the true one. */
+/* One smtpd process serves one client at a time: at a connect, the
+ * process's other sessions whose latest line is older are over (their
+ * disconnect not logged, or still to come within this timestamp: in the
+ * canonical order connects come first). They become "closing": their own
+ * disconnect ends them, or the process's next connect of a later time. */
 static void end_earlier_sessions(pt_core *c, const pt_line *l)
 {
     uint64_t h = pt_table_hash(l->host, l->pid);
@@ -793,10 +801,78 @@ static void end_earlier_sessions(pt_core *c, const pt_line *l)
     while (n) {
         pt_session *s = (pt_session *)((char *)n - offsetof(pt_session, pid_node));
         n = pt_table_find_next(n, l->host, l->pid);
-        if (s->last_line_usec < t) {
+        if (s->closing && s->closing_usec < t) {
             session_message_gone(c, s, 0);
             session_end(c, s);
+        } else if (!s->closing && s->last_line_usec < t) {
+            s->closing = 1;
+            s->closing_usec = t;
+            pt_dlist_push(&c->closing, &s->closing_link);
         }
+    }
+}
+
+/* The key of a closing session: its key and " ~". */
+static pt_slice closing_key(const pt_line *l, const pt_event *ev, char *buf)
+{
+    pt_slice k = session_key(l, ev, buf);
+    buf[k.n] = ' ';
+    buf[k.n + 1] = '~';
+    return pt_slice_make(buf, k.n + 2);
+}
+
+/* The closing session of this line's process and client, if any. */
+static pt_session *closing_session(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    char kb[SESSION_KEY_MAX + 2];
+    pt_slice key = closing_key(l, ev, kb);
+    pt_session *s = (pt_session *)pt_table_find(&c->sessions, pt_table_hash(l->host, key),
+                                                l->host, key);
+    if (s) {
+        s->last_line_usec = pt_time_usec(&l->time);
+        s->touch_seq = ++c->touch_seq;
+    }
+    return s;
+}
+
+/* A connect comes while the process's session with this client is open:
+ * that session ended without its disconnect logged yet, or (one timestamp,
+ * canonical order: connects come first) its disconnect is still to come.
+ * It moves aside as "closing": the next disconnect of this process and
+ * client ends it and judges its messages, or a later connect does. */
+static void session_set_closing(pt_core *c, const pt_line *l, const pt_event *ev,
+                                pt_session *old)
+{
+    char kb[SESSION_KEY_MAX + 2];
+    pt_session *prev = closing_session(c, l, ev);
+    if (prev) {                         /* two ends without a disconnect: it is over */
+        session_message_gone(c, prev, 0);
+        session_end(c, prev);
+    }
+    pt_slice key = closing_key(l, ev, kb);
+    pt_table_remove(&c->sessions, &old->node);
+    pt_session_set(old, &old->pid, key);
+    pt_table_remove(&c->session_pids, &old->pid_node);
+    pt_session_key_nodes(old);
+    old->node.hash = pt_table_hash(l->host, key);
+    pt_table_insert(&c->sessions, &old->node);
+    session_index(c, old);
+    old->closing = 1;
+    old->closing_usec = pt_time_usec(&l->time);
+    pt_dlist_push(&c->closing, &old->closing_link);
+}
+
+/* The timestamp is folded in: the sessions a connect of it made closing
+ * have had their chance of a disconnect of the same time; they are over. */
+static void end_closing_sessions(pt_core *c)
+{
+    while (!pt_dlist_empty(&c->closing)) {
+        pt_session *s = (pt_session *)((char *)c->closing.next
+                                       - offsetof(pt_session, closing_link));
+        pt_dlist_del(&s->closing_link);
+        c->cur = s->hp;
+        session_message_gone(c, s, 0);
+        session_end(c, s);
     }
 }
 
@@ -804,20 +880,33 @@ static void end_earlier_sessions(pt_core *c, const pt_line *l)
 static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
 {
     if (ev->kind == PT_EV_CONNECT) {
+        int64_t t = pt_time_usec(&l->time);
         pt_session *old = session_for(c, l, ev, 0);
-        if (old) {
-            session_message_gone(c, old, 0);
-            session_end(c, old);
+        if (old && old->n_open > 0 && old->connect_usec == t) {
+            /* another session of this process and client within one timestamp:
+             * their lines cannot be told apart, so they share one session that
+             * ends with the last of their disconnects */
+            old->n_open++;
+            session_client(old, ev);
+            return;             /* counted once: which message it precedes is unknown */
         }
+        if (old)
+            session_set_closing(c, l, ev, old);
         end_earlier_sessions(c, l);
         pt_session *s = session_for(c, l, ev, 1);
         if (s) {
+            s->n_open = 1;
+            s->connect_usec = t;
             session_client(s, ev);
             session_note_line(c, s, l);
         }
         return;
     }
-    pt_session *s = session_for(c, l, ev, ev->kind == PT_EV_TLS);
+    pt_session *s = NULL;
+    if (ev->kind == PT_EV_DISCONNECT)
+        s = closing_session(c, l, ev);  /* the session before a connect of this timestamp */
+    if (!s)
+        s = session_for(c, l, ev, ev->kind == PT_EV_TLS);
     if (!s)
         return;
     if (ev->kind == PT_EV_TLS) {
@@ -828,6 +917,10 @@ static void on_session_line(pt_core *c, const pt_line *l, const pt_event *ev)
         if (ev->tls_bits >= 0)
             s->client.tls_bits = ev->tls_bits;
         session_note_line(c, s, l);
+        return;
+    }
+    if (s->n_open > 1 && !s->closing && !ev->disconnect_lost) {
+        s->n_open--;            /* one of the sessions sharing it: which one, unknown */
         return;
     }
     session_fold_into_message(c, s, l);
@@ -1145,6 +1238,7 @@ static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
     pt_event ev;
     pt_parse(l, &ev);
     fold_event(c, l, &ev);
+    end_closing_sessions(c);
     pt_core_enforce_bound(c);
 }
 
@@ -1221,6 +1315,8 @@ static void fold_bucket(pt_core *c, pt_bucket *b)
             fold_event(c, v[i].l, &ev[v[i].idx]);
             pt_core_enforce_bound(c);   /* may end this host's items, never free it */
         }
+        end_closing_sessions(c);
+        pt_core_enforce_bound(c);
     }
     if (v != &one_r)
         free(v);

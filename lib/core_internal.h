@@ -56,6 +56,7 @@ struct pt_core {
     pt_table sessions;          /* by host + "PID IP" */
     pt_table session_pids;      /* the same sessions by host + "PID" */
     pt_dlink session_lru;       /* sessions, least recently touched first */
+    pt_dlink closing;           /* sessions made closing by the timestamp being folded in */
     pt_table hosts;
     pt_dlink host_list;
     pt_dlink empty_hosts;

@@ -640,6 +640,7 @@ pt_session *pt_session_new(pt_slice host, pt_slice pid)
     pt_session_key_nodes(s);
     pt_dlist_init(&s->order);
     pt_dlist_init(&s->glob);
+    pt_dlist_init(&s->closing_link);
     s->client.port = -1;
     s->client.tls_bits = -1;
     return s;

@@ -130,6 +130,11 @@ typedef struct pt_session {
     pt_tnode pid_node;          /* key: host + "PID" (the core's sessions by process) */
     struct pt_host *hp;
     int64_t last_line_usec;     /* time of its latest line */
+    int64_t connect_usec;       /* time of its connect line */
+    uint32_t n_open;            /* connects within that timestamp not yet disconnected */
+    uint8_t closing;            /* a connect came: only a disconnect still belongs to it */
+    int64_t closing_usec;       /* the time of that connect */
+    pt_dlink closing_link;      /* on the core's list of sessions to end after this timestamp */
     pt_dlink order;             /* its host's LRU by last update */
     pt_dlink glob;              /* the same across all hosts */
     uint64_t touch_seq;

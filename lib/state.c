@@ -141,6 +141,13 @@ static pt_entry *entry_from_json(const pt_core *c, json_object *o)
     e->from_weak = fl >> 8 & 1;
     e->touched_usec = get_int(o, "touched", 0);
     e->touch_seq = (uint64_t)get_int(o, "touch_seq", 0);
+    json_object *seen = get_array(o, "seen");           /* absent in older files */
+    size_t n_seen = seen ? json_object_array_length(seen) : 0;
+    for (size_t i = 0; i < n_seen && i < PT_SEEN_MAX; i++) {
+        json_object *h = json_object_array_get_idx(seen, i);
+        if (json_object_is_type(h, json_type_int))
+            pt_entry_note_seen(e, (uint64_t)json_object_get_int64(h));
+    }
     e->ended_usec = get_int(o, "ended", 0);
     e->reuse_seq = (uint32_t)get_int(o, "reuse_seq", 1);
     e->lines = (uint32_t)get_int(o, "lines", 0);
@@ -226,6 +233,11 @@ static pt_session *session_from_json(json_object *o)
     ss->touched_usec = get_int(o, "touched", 0);
     ss->touch_seq = (uint64_t)get_int(o, "touch_seq", 0);
     ss->last_line_usec = get_int(o, "last_line", ss->touched_usec);
+    ss->connect_usec = get_int(o, "connect", 0);
+    int64_t open_n = get_int(o, "open", 1);
+    ss->n_open = open_n < 0 ? 0 : open_n > 1000000 ? 1000000 : (uint32_t)open_n;
+    ss->closing = get_int(o, "closing", 0) != 0;
+    ss->closing_usec = get_int(o, "closing_at", 0);
     ss->client.port = (int32_t)get_int(o, "port", -1);
     ss->client.tls_bits = (int32_t)get_int(o, "tls_bits", -1);
     ss->lost = (uint8_t)get_int(o, "lost", 0);

@@ -110,6 +110,11 @@ static void put_entry(pt_jw *w, const pt_entry *e)
               | e->has_pickup << 7 | e->from_weak << 8);
     pt_jw_int(w, "touched", e->touched_usec);
     pt_jw_int(w, "touch_seq", (int64_t)e->touch_seq);
+    pt_jw_arr(w, "seen");                   /* hashes of its queue-ID lines (duplicates) */
+    for (uint32_t i = 0; e->seen && i <= e->seen_mask; i++)
+        if (e->seen[i])
+            pt_jw_int(w, NULL, (int64_t)e->seen[i]);
+    pt_jw_arr_end(w);
     pt_jw_int(w, "ended", e->ended_usec);
     pt_jw_int(w, "reuse_seq", e->reuse_seq);
     pt_jw_int(w, "lines", e->lines);
@@ -186,6 +191,10 @@ static void put_session(pt_jw *w, const pt_session *ss)
     pt_jw_int(w, "touched", ss->touched_usec);
     pt_jw_int(w, "touch_seq", (int64_t)ss->touch_seq);
     pt_jw_int(w, "last_line", ss->last_line_usec);
+    pt_jw_int(w, "connect", ss->connect_usec);
+    pt_jw_int(w, "open", ss->n_open);
+    pt_jw_int(w, "closing", ss->closing);
+    pt_jw_int(w, "closing_at", ss->closing_usec);
     pt_jw_int(w, "port", ss->client.port);
     pt_jw_int(w, "tls_bits", ss->client.tls_bits);
     pt_jw_int(w, "lost", ss->lost);

@@ -30,3 +30,17 @@ same_set() {
     fi
     return 0
 }
+
+# second_boundary FILE N: the smallest line count >= N after which FILE's next
+# line has another timestamp (first word for RFC 3339, 15 bytes for RFC 3164 /
+# postlogd). Tests that stop, kill or reload the daemon between two parts of a
+# log split there: lines of one second that straddle a restart come later than
+# the reorder window allows, outside what the records are promised to survive
+# (docs/architecture.md, "Order").
+second_boundary() {
+    awk -v n="$2" '
+        { ts = ($0 ~ /^[A-Z][a-z][a-z] /) ? substr($0, 1, 15) : substr($0, 1, index($0, " ") - 1) }
+        NR > n && ts != prev { print NR - 1; found = 1; exit }
+        { prev = ts }
+        END { if (!found) print NR }' "$1"
+}

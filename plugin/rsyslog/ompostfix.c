@@ -715,6 +715,12 @@ CODESTARTnewActInst
                 ABORT_FINALIZE(RS_RET_PARAM_ERROR);
             }
         } else if(!strcmp(pname, "orderby")) {
+            const char *v = sval[0] == '$' ? sval + 1 : sval;
+            if((v[0] != '!' && v[0] != '.' && v[0] != '/') || v[1] == '\0') {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'orderBy': '%s' is not a "
+                         "message variable ($!name, $.name or $/name)", sval);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
             LogMsg(0, NO_ERRCODE, LOG_INFO, "ompostfix: parameter 'orderBy' is no longer "
                    "needed and is ignored: lines are put in order of time, and lines of one "
                    "timestamp in a canonical order, within reorderWindow");
