@@ -52,6 +52,8 @@ struct pt_runner {
     size_t clocks_len, clocks_cap;
     uint64_t clocks_since;      /* the core's clock count when last journaled */
     int late_said;              /* lines later than the window were reported */
+    int64_t paused_usec;        /* time the records could not be written, summed */
+    int64_t fail_since;         /* when the current failure began (0: none) */
     pt_snapshot spare;          /* the last checkpoint's buffer, for reuse */
     int ckpt_busy;              /* a checkpoint job is out */
     int ckpt_failing;           /* the last checkpoint could not be written */
@@ -264,10 +266,27 @@ static int write_out(pt_runner *r)
     return 0;
 }
 
-/* Is the bound of held records reached (lines refused)? */
+/* Is the bound of held records reached (lines refused)? Lines in the
+ * reorder window count too: they are records to be. */
 static int held_full(const pt_runner *r)
 {
-    return r->failing && r->out.bytes >= r->opt.max_pending_bytes;
+    size_t window = r->opt.core.reorder_window > 0 ? r->core->ro.bytes : 0;
+    return r->failing && r->out.bytes + window >= r->opt.max_pending_bytes;
+}
+
+/* The core's clock of arrival: monotonic time that stands still while
+ * records cannot be written. Lines then wait upstream (the daemon's queue),
+ * so neither the reorder window nor a host's quiet time may run on: the
+ * lines that come after the outage are no later than before it. */
+static int64_t core_now(pt_runner *r, int64_t mono_usec)
+{
+    if (r->failing && !r->fail_since)
+        r->fail_since = mono_usec;
+    else if (!r->failing && r->fail_since) {
+        r->paused_usec += mono_usec - r->fail_since;
+        r->fail_since = 0;
+    }
+    return (r->fail_since ? r->fail_since : mono_usec) - r->paused_usec;
 }
 
 static void catch_up(pt_runner *r);
@@ -447,10 +466,10 @@ pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
     catch_up(r);
     if (!r->stopping && held_full(r) && (write_out(r) != 0 || held_full(r))) {
         r->st.suspended++;
-        pt_core_note_busy(r->core, mono_usec);  /* lines wait: the input is not quiet */
+        core_now(r, mono_usec);                 /* lines wait: the core's clock stands */
         return PT_RUN_SUSPENDED;
     }
-    pt_core_feed_at(r->core, l, mono_usec);
+    pt_core_feed_at(r->core, l, core_now(r, mono_usec));
     r->dirty = 1;
     journal_forwarded(r);
     check_late(r);
@@ -463,7 +482,7 @@ pt_run_status pt_runner_feed(pt_runner *r, const pt_line *l, int64_t mono_usec)
 /* Lines wait elsewhere: not quiet. */
 void pt_runner_note_input(pt_runner *r, int64_t mono_usec)
 {
-    pt_core_note_busy(r->core, mono_usec);
+    pt_core_note_busy(r->core, core_now(r, mono_usec));
 }
 
 /* Shutting down: no forwarding, no refusals. */
@@ -483,14 +502,13 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
 {
     catch_up(r);
     write_out(r);
+    int64_t now = core_now(r, mono_usec);
     if (r->recovered) {         /* the outage was no quiet time: lines waited upstream */
         r->recovered = 0;
-        pt_core_note_busy(r->core, mono_usec);
+        pt_core_note_busy(r->core, now);
     }
-    if (r->failing) {
-        pt_core_note_busy(r->core, mono_usec);
-    } else {
-        pt_core_tick(r->core, mono_usec);
+    if (!r->failing) {
+        pt_core_tick(r->core, now);
         journal_forwarded(r);
         check_late(r);
         if (!r->failing)
@@ -505,7 +523,7 @@ pt_run_status pt_runner_tick(pt_runner *r, int64_t mono_usec)
 pt_run_status pt_runner_try_resume(pt_runner *r)
 {
     write_out(r);
-    return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;
+    return held_full(r) ? PT_RUN_SUSPENDED : PT_RUN_OK;     /* the clock: at the next call */
 }
 
 /* HUP: write what waits, then open the file afresh (log rotation moved
