@@ -1308,7 +1308,8 @@ static void fold_bucket(pt_core *c, pt_bucket *b)
         pt_host *h = c->cur;
         if (h->have_released && b->time_usec <= h->released_usec)
             c->st.lines_late += n;      /* its timestamp had gone already */
-        h->released_usec = b->time_usec;
+        if (!h->have_released || b->time_usec > h->released_usec)
+            h->released_usec = b->time_usec;
         h->have_released = 1;
         for (uint32_t i = 0; i < n; i++) {
             c->cur = h;

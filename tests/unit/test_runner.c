@@ -365,6 +365,57 @@ START_TEST(state_format_1_still_loads)
 }
 END_TEST
 
+
+/* Lines later than the reorder window: counted in lines_late, said once in
+ * the daemon's log with the remedy, still folded in. */
+START_TEST(late_lines_said_once)
+{
+    static const char *const lines[] = {
+        "2026-11-03T12:00:00.000001+00:00 mx postfix/pickup[1]: AAAAAAAAA1: uid=0 from=<a>",
+        "2026-11-03T12:00:00.000002+00:00 mx postfix/qmgr[2]: AAAAAAAAA1: from=<a@mx>, size=1, nrcpt=1 (queue active)",
+        "2026-11-03T12:00:00.000009+00:00 mx postfix/qmgr[2]: AAAAAAAAA1: removed",
+    };
+    static const char *const late[] = {  /* 5 s after its neighbours, window 1 s */
+        "2026-11-03T12:00:00.000005+00:00 mx postfix/local[3]: AAAAAAAAA1: to=<b@mx>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+        "2026-11-03T12:00:00.000006+00:00 mx postfix/local[3]: AAAAAAAAA1: to=<c@mx>, relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to mailbox)",
+    };
+    pt_runner_options o;
+    pt_runner_options_default(&o);
+    o.core.reorder_window = 1000000;
+    o.core.linger = 10;
+    reports rep = { .errors = 0 };
+    pt_runner *r = pt_runner_new(&o, NULL, report, &rep);
+    pt_header_reader *h = pt_header_reader_new(2026);
+    int64_t mono = 1000;
+    pt_runner_start(r, mono, 0);
+    for (int i = 0; i < 3; i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(h, lines[i], strlen(lines[i]), &l), PT_HEADER_OK);
+        pt_runner_feed(r, &l, mono);
+    }
+    mono += 5000000;
+    pt_runner_tick(r, mono);
+    ck_assert_int_eq(rep.errors, 0);
+    for (int i = 0; i < 2; i++) {
+        pt_line l;
+        ck_assert_int_eq(pt_header_read(h, late[i], strlen(late[i]), &l), PT_HEADER_OK);
+        pt_runner_feed(r, &l, mono);
+        mono += 1000;
+    }
+    mono += 2000000;
+    pt_runner_tick(r, mono);
+    pt_runner_stats st;
+    pt_runner_stats_get(r, &st);
+    ck_assert_uint_eq(st.core.lines_late, 2);
+    ck_assert_int_eq(rep.errors, 1);
+    ck_assert_msg(strstr(rep.last, "later than the reorder window") && strstr(rep.last, "raise"),
+                  "%s", rep.last);
+    pt_runner_stop(r);
+    pt_runner_free(r);
+    pt_header_reader_free(h);
+}
+END_TEST
+
 /* Run the suite. */
 int main(void)
 {
@@ -376,6 +427,7 @@ int main(void)
     tcase_add_test(tc, bad_state_files_renamed_aside);
     tcase_add_test(tc, state_format_1_still_loads);
     tcase_add_test(tc, huge_record_written_whole);
+    tcase_add_test(tc, late_lines_said_once);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
