@@ -48,7 +48,8 @@ pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
     if (pt_table_init(&c->entries) || pt_table_init(&c->sessions) || pt_table_init(&c->hosts)
         || pt_table_init(&c->session_pids)
         || (o->reorder_window > 0
-            && pt_reorder_init(&c->ro, o->reorder_window, o->reorder_max_bytes))) {
+            && pt_reorder_init(&c->ro, o->reorder_window, o->reorder_max_bytes,
+                               o->include_raw))) {
         pt_table_destroy(&c->entries);
         pt_table_destroy(&c->sessions);
         pt_table_destroy(&c->hosts);
@@ -1396,18 +1397,41 @@ void pt_core_tick(pt_core *c, int64_t now)
     pt_core_free_empty_hosts(c);
 }
 
-/* Move one host's clock (or every host's) on to t. */
+/* Order hosts by name. */
+static int host_name_cmp(const void *a, const void *b)
+{
+    return strcmp((*(pt_host *const *)a)->name, (*(pt_host *const *)b)->name);
+}
+
+/* Move one host's clock (or every host's, in order of name: the records
+ * then come in the same order whatever order the hosts were made in) on to t. */
 void pt_core_advance_clock(pt_core *c, pt_slice host, const pt_time *t)
 {
     if (!t->valid)
         return;
+    size_t n = 0;
+    for (pt_dlink *p = c->host_list.next; p != &c->host_list; p = p->next)
+        n++;
+    pt_host **v = n ? malloc(n * sizeof *v) : NULL;
+    size_t k = 0;
     for (pt_dlink *p = c->host_list.next; p != &c->host_list; p = p->next) {
         pt_host *h = host_of(p);
-        if (host.n && !pt_slice_eq(host, h->name))
+        if (host.n && !(host.n == h->node.host_len && memcmp(host.p, h->name, host.n) == 0))
             continue;
-        c->cur = h;
-        advance(c, h, pt_time_usec(t));
+        if (v) {
+            v[k++] = h;
+        } else {                        /* no memory: in the list's order */
+            c->cur = h;
+            advance(c, h, pt_time_usec(t));
+        }
     }
+    if (k > 1)
+        qsort(v, k, sizeof *v, host_name_cmp);
+    for (size_t i = 0; i < k; i++) {
+        c->cur = v[i];
+        advance(c, v[i], pt_time_usec(t));
+    }
+    free(v);
     c->cur = NULL;
     pt_core_free_empty_hosts(c);
 }

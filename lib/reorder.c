@@ -28,11 +28,12 @@ typedef struct pt_rhost {
 #define NOT_PASSED INT64_MIN
 
 /* Set up an empty stage. */
-int pt_reorder_init(pt_reorder *r, int64_t window, size_t max_bytes)
+int pt_reorder_init(pt_reorder *r, int64_t window, size_t max_bytes, int keep_raw)
 {
     memset(r, 0, sizeof *r);
     r->window = window > 0 ? window : 1;
     r->max_bytes = max_bytes;
+    r->keep_raw = keep_raw;
     if (pt_table_init(&r->buckets) || pt_table_init(&r->hosts)) {
         pt_table_destroy(&r->buckets);
         return -1;
@@ -228,27 +229,52 @@ static pt_bucket *bucket_new(pt_reorder *r, pt_rhost *h, int64_t t, uint64_t has
     return b;
 }
 
-/* Hold a copy of a line. */
+/* Does slice f lie inside slice in? */
+static int inside(pt_slice f, pt_slice in)
+{
+    return f.n == 0 || (in.p && f.p >= in.p && f.p + f.n <= in.p + in.n);
+}
+
+/* The bucket for host hn and time t: the one the last line went to when it
+ * is the same (consecutive lines mostly share a second), else looked up. */
+static pt_bucket *bucket_find(pt_reorder *r, pt_slice hn, int64_t t, uint64_t *hash)
+{
+    pt_bucket *b = r->last;
+    if (b && b->time_usec == t && b->node.host_len == hn.n
+        && memcmp(b->node.host, hn.p, hn.n) == 0)
+        return b;
+    pt_slice ks = pt_slice_make((const char *)&t, sizeof t);
+    *hash = pt_table_hash(hn, ks);
+    return (pt_bucket *)pt_table_find(&r->buckets, *hash, hn, ks);
+}
+
+/* Hold a copy of a line. The raw text is kept only with keep_raw; fields
+ * that lie inside it are stored once. */
 int pt_reorder_add(pt_reorder *r, const pt_line *l, int64_t now)
 {
-    const pt_slice *f[5] = { &l->host, &l->program, &l->pid, &l->msg, &l->raw };
-    size_t total = 0;
-    for (int i = 0; i < 5; i++)
-        total += f[i]->n;
+    pt_slice raw = r->keep_raw ? l->raw : pt_slice_make(NULL, 0);
+    const pt_slice *f[4] = { &l->host, &l->program, &l->pid, &l->msg };
+    size_t total = raw.n;
+    for (int i = 0; i < 4; i++)
+        if (!inside(*f[i], raw))
+            total += f[i]->n;
     pt_held *p = malloc(sizeof *p + total + 1);
     if (!p)
         return -1;
-    pt_rhost *h = rhost_for(r, l->host);
+    int64_t t = pt_time_usec(&l->time);
+    uint64_t hash = 0;
+    pt_bucket *b = bucket_find(r, l->host, t, &hash);
+    pt_rhost *h = b ? b->rh : rhost_for(r, l->host);
     if (!h) {
         free(p);
         return -1;
     }
-    int64_t t = pt_time_usec(&l->time);
-    pt_slice ks = pt_slice_make((const char *)&t, sizeof t);
-    uint64_t hash = pt_table_hash(l->host, ks);
-    pt_bucket *b = (pt_bucket *)pt_table_find(&r->buckets, hash, l->host, ks);
-    if (!b)
+    int moved = !b;                     /* the host's deadline may change */
+    if (!b) {
+        if (!hash)
+            hash = pt_table_hash(l->host, pt_slice_make((const char *)&t, sizeof t));
         b = bucket_new(r, h, t, hash, now);
+    }
     if (!b) {
         if (h->n == 0)
             rhost_free(r, h);
@@ -257,10 +283,16 @@ int pt_reorder_add(pt_reorder *r, const pt_line *l, int64_t now)
     }
     p->next = NULL;
     p->line = *l;
-    pt_slice *dst[5] = { &p->line.host, &p->line.program, &p->line.pid, &p->line.msg,
-                         &p->line.raw };
-    size_t off = 0;
-    for (int i = 0; i < 5; i++) {
+    size_t off = raw.n;
+    if (raw.n)
+        memcpy(p->data, raw.p, raw.n);
+    p->line.raw = pt_slice_make(p->data, raw.n);
+    pt_slice *dst[4] = { &p->line.host, &p->line.program, &p->line.pid, &p->line.msg };
+    for (int i = 0; i < 4; i++) {
+        if (f[i]->n && inside(*f[i], raw)) {
+            *dst[i] = pt_slice_make(p->data + (f[i]->p - raw.p), f[i]->n);
+            continue;
+        }
         if (f[i]->n)
             memcpy(p->data + off, f[i]->p, f[i]->n);
         *dst[i] = pt_slice_make(p->data + off, f[i]->n);
@@ -274,11 +306,14 @@ int pt_reorder_add(pt_reorder *r, const pt_line *l, int64_t now)
     h->lines++;
     r->lines++;
     r->bytes += sizeof *p + total;
+    r->last = b;
     if (h->pos == UINT32_MAX) {
         h->pos = (uint32_t)r->heap_n;
         r->heap[r->heap_n++] = h;
+        moved = 1;
     }
-    host_fix(r, h->pos);
+    if (moved || b == h->heap[0])       /* a later bucket's arrival moves no deadline */
+        host_fix(r, h->pos);
     return 0;
 }
 
@@ -301,6 +336,8 @@ pt_bucket *pt_reorder_due(pt_reorder *r, int64_t now, int all)
     }
     if (h->newest == b)
         h->newest = NULL;
+    if (r->last == b)
+        r->last = NULL;
     pt_table_remove(&r->buckets, &b->node);
     h->lines -= b->n;
     r->lines -= b->n;

@@ -59,10 +59,13 @@ typedef struct pt_reorder {
     uint64_t lines;             /* lines held now */
     size_t bytes;               /* bytes held now */
     uint64_t forced;            /* buckets let go early (max_bytes) */
+    int keep_raw;               /* keep each line's raw text (include-raw) */
+    pt_bucket *last;            /* the bucket the last line went to */
 } pt_reorder;
 
-/* Set up an empty stage; 0, or -1 on no memory. */
-int pt_reorder_init(pt_reorder *r, int64_t window, size_t max_bytes);
+/* Set up an empty stage (keep_raw: hold lines' raw text too); 0, or -1 on
+ * no memory. */
+int pt_reorder_init(pt_reorder *r, int64_t window, size_t max_bytes, int keep_raw);
 
 /* Free everything still held. */
 void pt_reorder_destroy(pt_reorder *r);
