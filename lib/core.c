@@ -673,14 +673,63 @@ static void session_message_gone(pt_core *c, pt_session *s, int lost)
         message_gone(c, s, s->queue_id, lost);
 }
 
+/* A message of a session with many messages to judge once the timestamp
+ * being folded in is complete (its cleanup line may still come in it). */
+static void judge_later(pt_core *c, const char *host, const char *qid)
+{
+    if (c->n_judge == c->cap_judge) {
+        size_t cap = c->cap_judge ? c->cap_judge * 2 : 16;
+        char **v = realloc(c->judge, cap * sizeof *v);
+        if (!v)
+            return;
+        c->judge = v;
+        c->cap_judge = cap;
+    }
+    size_t hn = strlen(host), qn = strlen(qid);
+    char *k = malloc(hn + qn + 2);
+    if (!k)
+        return;
+    memcpy(k, host, hn + 1);
+    memcpy(k + hn + 1, qid, qn + 1);
+    c->judge[c->n_judge++] = k;
+}
+
+/* Judge the messages put aside by judge_later once timestamp t is folded
+ * in: gone without reaching cleanup (aborted) or discarded, unless the queue
+ * has them. One with a line of t itself is left alone: which of the
+ * session's messages of one timestamp came last (its cleanup may come
+ * later) the canonical order cannot tell. */
+static void judge_now(pt_core *c, int64_t t)
+{
+    for (size_t i = 0; i < c->n_judge; i++) {
+        const char *host = c->judge[i], *qid = host + strlen(host) + 1;
+        pt_entry *e = entry_find(c, pt_slice_cstr(host), pt_slice_cstr(qid));
+        if (e && e->state == PT_ENTRY_OPEN && !e->qmgr_seen
+            && pt_time_usec(&e->last_seen) < t) {
+            c->cur = e->hp;
+            if (e->discard_pending)
+                finish(c, e, PT_END_DISCARDED);
+            else if (!e->cleanup_seen)
+                finish(c, e, PT_END_ABORTED);
+        }
+        free(c->judge[i]);
+    }
+    c->n_judge = 0;
+}
+
 /* A new message in the session: the current one joins the earlier ones
  * (the oldest is judged now when they are too many). */
 static void session_next_message(pt_core *c, pt_session *s)
 {
     if (!s->queue_id)
         return;
-    if (s->n_earlier == PT_SESSION_EARLIER) {
-        message_gone(c, s, s->earlier[0], 0);
+    if (pt_session_earlier_room(s) != 0) {       /* judged once this timestamp is in */
+        if (s->n_earlier == 0) {
+            judge_later(c, s->host, s->queue_id);
+            s->queue_id = NULL;
+            return;
+        }
+        judge_later(c, s->host, s->earlier[0]);
         memmove(s->earlier, s->earlier + 1, --s->n_earlier * sizeof *s->earlier);
     }
     s->earlier[s->n_earlier++] = s->queue_id;
@@ -865,8 +914,9 @@ static void session_set_closing(pt_core *c, const pt_line *l, const pt_event *ev
 
 /* The timestamp is folded in: the sessions a connect of it made closing
  * have had their chance of a disconnect of the same time; they are over. */
-static void end_closing_sessions(pt_core *c)
+static void end_closing_sessions(pt_core *c, int64_t t)
 {
+    judge_now(c, t);
     while (!pt_dlist_empty(&c->closing)) {
         pt_session *s = (pt_session *)((char *)c->closing.next
                                        - offsetof(pt_session, closing_link));
@@ -1239,7 +1289,7 @@ static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
     pt_event ev;
     pt_parse(l, &ev);
     fold_event(c, l, &ev);
-    end_closing_sessions(c);
+    end_closing_sessions(c, pt_time_usec(&l->time));
     pt_core_enforce_bound(c);
 }
 
@@ -1317,7 +1367,7 @@ static void fold_bucket(pt_core *c, pt_bucket *b)
             fold_event(c, v[i].l, &ev[v[i].idx]);
             pt_core_enforce_bound(c);   /* may end this host's items, never free it */
         }
-        end_closing_sessions(c);
+        end_closing_sessions(c, b->time_usec);
         pt_core_enforce_bound(c);
     }
     if (v != &one_r)
@@ -1483,6 +1533,9 @@ void pt_core_free(pt_core *c)
         pt_reorder_destroy(&c->ro);
     pt_core_forget_clocks(c, UINT64_MAX);
     free(c->gone);
+    for (size_t i = 0; i < c->n_judge; i++)
+        free(c->judge[i]);
+    free(c->judge);
     pt_table_destroy(&c->entries);
     pt_table_destroy(&c->sessions);
     pt_table_destroy(&c->session_pids);

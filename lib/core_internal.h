@@ -57,6 +57,8 @@ struct pt_core {
     pt_table session_pids;      /* the same sessions by host + "PID" */
     pt_dlink session_lru;       /* sessions, least recently touched first */
     pt_dlink closing;           /* sessions made closing by the timestamp being folded in */
+    char **judge;               /* "host\0qid" of messages to judge after it (judge_later) */
+    size_t n_judge, cap_judge;
     pt_table hosts;
     pt_dlink host_list;
     pt_dlink empty_hosts;

@@ -675,11 +675,28 @@ void pt_session_maybe_compact(pt_session *s)
     s->node.key = s->pid_node.key = s->pid;
 }
 
+/* Room for one more earlier message. */
+int pt_session_earlier_room(pt_session *s)
+{
+    if (s->n_earlier < s->cap_earlier)
+        return 0;
+    if (s->cap_earlier >= PT_SESSION_EARLIER)
+        return -1;
+    uint32_t cap = s->cap_earlier ? s->cap_earlier * 2 : 8;
+    char **v = realloc(s->earlier, cap * sizeof *v);
+    if (!v)
+        return -1;
+    s->earlier = v;
+    s->cap_earlier = cap;
+    return 0;
+}
+
 /* Free a session. */
 void pt_session_free(pt_session *s)
 {
     if (!s)
         return;
+    free(s->earlier);
     pt_arena_free(&s->arena);
     free(s);
 }

@@ -121,7 +121,7 @@ typedef struct pt_entry {
 } pt_entry;
 
 #define PT_SESSION_RAW_MAX 8      /* session lines kept for include-raw */
-#define PT_SESSION_EARLIER 8      /* earlier messages of a session kept until it ends */
+#define PT_SESSION_EARLIER 256    /* earlier messages of a session kept until it ends */
 
 /* An smtpd process's session with one client, keyed by host + "PID IP"
  * (one process may serve several clients within one timestamp). */
@@ -144,8 +144,8 @@ typedef struct pt_session {
     pt_client_info client;
     char *from;
     char *queue_id;             /* the session's current message */
-    char *earlier[PT_SESSION_EARLIER];  /* its earlier messages, judged when it ends */
-    uint32_t n_earlier;
+    char **earlier;             /* its earlier messages, judged when it ends (malloc'd) */
+    uint32_t n_earlier, cap_earlier;
     pt_mail_event pending[4];   /* hold/discard logged as NOQUEUE before client= */
     uint32_t n_pending;
     uint8_t lost;               /* lost connection / timeout mid-transaction */
@@ -236,6 +236,9 @@ pt_session *pt_session_new(pt_slice host, pt_slice pid);
 /* Free the garbage of replaced session strings when it outgrows the live
  * ones. Amortised O(1). */
 void pt_session_maybe_compact(pt_session *s);
+
+/* Room for one more earlier message (up to PT_SESSION_EARLIER); 0 or -1. */
+int pt_session_earlier_room(pt_session *s);
 
 /* Point the session's table nodes at its host and key (after a new key). */
 void pt_session_key_nodes(pt_session *s);

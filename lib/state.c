@@ -250,6 +250,8 @@ static pt_session *session_from_json(json_object *o)
         if (!json_object_is_type(q, json_type_string) || json_object_get_string_len(q) == 0
             || json_object_get_string_len(q) > 64)
             goto bad;
+        if (pt_session_earlier_room(ss) != 0)
+            goto bad;
         ss->earlier[ss->n_earlier] = pt_utf8_dup(&ss->arena, pt_slice_make(
             json_object_get_string(q), (size_t)json_object_get_string_len(q)));
         if (!ss->earlier[ss->n_earlier])
