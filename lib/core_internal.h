@@ -70,6 +70,10 @@ struct pt_core {
     size_t n_gone, cap_gone;
     int64_t arrivals;           /* lines fed with pt_core_feed (its unit of arrival) */
     int64_t busy_until;         /* no host is quiet before this arrival stamp */
+    int64_t load_arrival;       /* arrival stamp of lines a state file's window held */
+    int save_held;              /* snapshots hold the reorder window's lines (only a
+                                   stop's: after a checkpoint they are folded in and
+                                   journaled as records, not as lines) */
     pt_reorder ro;
     pt_stats st;
     pt_jw jw;                   /* record text being built */

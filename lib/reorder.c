@@ -366,6 +366,17 @@ void pt_reorder_bucket_free(pt_bucket *b)
     free(b);
 }
 
+/* Every held line, host by host, bucket by bucket in heap order. */
+void pt_reorder_walk(const pt_reorder *r, void (*fn)(void *ctx, const pt_line *l), void *ctx)
+{
+    for (size_t i = 0; i < r->heap_n; i++) {
+        const pt_rhost *h = r->heap[i];
+        for (uint32_t j = 0; j < h->n; j++)
+            for (const pt_held *p = h->heap[j]->head; p; p = p->next)
+                fn(ctx, &p->line);
+    }
+}
+
 /* Lines held for a host. */
 uint32_t pt_reorder_held_for(const pt_reorder *r, pt_slice hn)
 {

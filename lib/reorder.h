@@ -81,6 +81,9 @@ pt_bucket *pt_reorder_due(pt_reorder *r, int64_t now, int all);
 /* Free a bucket and its lines. */
 void pt_reorder_bucket_free(pt_bucket *b);
 
+/* Call fn for every held line (for the state file). */
+void pt_reorder_walk(const pt_reorder *r, void (*fn)(void *ctx, const pt_line *l), void *ctx);
+
 /* How many lines are held for host h. */
 uint32_t pt_reorder_held_for(const pt_reorder *r, pt_slice h);
 

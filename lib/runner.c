@@ -394,6 +394,7 @@ void pt_runner_start(pt_runner *r, int64_t mono_usec, int64_t wall_sec)
         return;
     pt_state_error why;
     char aside[4200];
+    r->core->load_arrival = core_now(r, mono_usec);    /* held lines wait a window again */
     switch (pt_checkpoint_load(&r->ckpt, r->core, &r->out, wall_sec, &why, aside, sizeof aside,
                                &r->catch_up)) {
     case PT_CKPT_LOADED: {
@@ -550,8 +551,8 @@ int pt_runner_stop(pt_runner *r)
 {
     r->stopping = 1;
     int lost = 0;
-    pt_core_drain(r->core);                     /* what waits in the reorder window */
-    if (r->have_ckpt) {
+    if (r->have_ckpt) {         /* lines in the reorder window go into the state file too */
+        r->core->save_held = 1;
         if (checkpoint(r, r->last_ckpt_mono) != 0) {
             pt_stats s;
             pt_core_stats(r->core, &s);

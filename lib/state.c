@@ -428,9 +428,50 @@ static void checksum_text(int64_t v, const char *p, size_t n, char *out, size_t 
 }
 
 /* Load a state file written by pt_state_save into an empty core. */
+/* A line of the reorder window read back from a state file. */
+typedef struct held_line {
+    pt_line line;
+    char *buf;
+} held_line;
+
+/* Read a held line (its time is `t`) into (*v)[*n]; 0, or -1 when invalid. */
+static int held_from_json(json_object *o, json_object *t, held_line **v, size_t *n)
+{
+    pt_slice host = get_slice(o, "host"), prog = get_slice(o, "program"),
+             pid = get_slice(o, "pid"), msg = get_slice(o, "msg"), raw = get_slice(o, "raw");
+    if (!host.p || !prog.p || !pid.p || !msg.p || *n >= 10000000)
+        return -1;
+    held_line *nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    *v = nv;
+    held_line *h = &nv[*n];
+    memset(h, 0, sizeof *h);
+    if (time_read(t, &h->line.time) || !h->line.time.valid)
+        return -1;
+    size_t total = host.n + prog.n + pid.n + msg.n + raw.n;
+    h->buf = malloc(total + 1);
+    if (!h->buf)
+        return -1;
+    size_t off = 0;
+    pt_slice *dst[5] = { &h->line.host, &h->line.program, &h->line.pid, &h->line.msg,
+                         &h->line.raw };
+    const pt_slice src[5] = { host, prog, pid, msg, raw };
+    for (int i = 0; i < 5; i++) {
+        if (src[i].n)
+            memcpy(h->buf + off, src[i].p, src[i].n);
+        *dst[i] = pt_slice_make(h->buf + off, src[i].n);
+        off += src[i].n;
+    }
+    (*n)++;
+    return 0;
+}
+
 int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
                   pt_state_written_fn written, void *ctx, pt_state_error *why)
 {
+    held_line *held = NULL;     /* lines the reorder window held at the save */
+    size_t n_held = 0;
     pt_state_error dummy;
     if (!why)
         why = &dummy;
@@ -502,6 +543,13 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
             sessions[n_sessions++] = ss;
             continue;
         }
+        if (o && json_object_object_get_ex(o, "held", &mark)) {
+            int bad = held_from_json(o, mark, &held, &n_held) != 0;
+            json_object_put(o);
+            if (bad)
+                goto out;
+            continue;
+        }
         if (o && json_object_object_get_ex(o, "record", &mark)) {
             int64_t seq = get_int(o, "seq", -1);
             int bad = seq < 0 || !json_object_is_type(mark, json_type_string);
@@ -522,7 +570,8 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
         }
         loaded[n_loaded++] = e;
     }
-    if (n_loaded != (size_t)count || n_sessions != (size_t)n_sess || n_recs != (size_t)n_rec_want)
+    if (n_loaded != (size_t)count || n_sessions != (size_t)n_sess || n_recs != (size_t)n_rec_want
+        || (int64_t)n_held != get_int(trl, "held", 0))
         goto out;
     for (size_t i = 0; i < n_loaded; i++) {
         char id[PT_ENTRY_ID_MAX];
@@ -547,9 +596,14 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
             b->next_seq = next;
     }
     pt_core_enforce_bound(c);
+    for (size_t i = 0; i < n_held; i++)         /* back into the reorder window */
+        pt_core_feed_at(c, &held[i].line, c->load_arrival);
     *why = PT_STATE_OK;
     rc = 0;
 out:
+    for (size_t i = 0; i < n_held; i++)
+        free(held[i].buf);
+    free(held);
     pt_outbox_clear(&recs);
     for (size_t i = 0; i < n_loaded; i++)
         pt_entry_free(loaded[i]);

@@ -232,6 +232,34 @@ static int put_list(pt_snapshot *s, pt_jw *w, pt_dlink *head, uint64_t *count)
     return 0;
 }
 
+/* Where held lines are written (pt_reorder_walk's callback). */
+typedef struct held_out {
+    pt_snapshot *s;
+    pt_jw *w;
+    uint64_t n;
+    int rc;
+} held_out;
+
+/* One line held in the reorder window, as a state-file line. */
+static void put_held(void *ctx, const pt_line *l)
+{
+    held_out *h = ctx;
+    if (h->rc)
+        return;
+    pt_jw_reset(h->w);
+    pt_jw_obj(h->w, NULL);
+    put_time(h->w, "held", &l->time);
+    pt_jw_strn(h->w, "host", l->host.p, l->host.n);
+    pt_jw_strn(h->w, "program", l->program.p, l->program.n);
+    pt_jw_strn(h->w, "pid", l->pid.p, l->pid.n);
+    pt_jw_strn(h->w, "msg", l->msg.p, l->msg.n);
+    if (l->raw.n)
+        pt_jw_strn(h->w, "raw", l->raw.p, l->raw.n);
+    pt_jw_obj_end(h->w);
+    h->rc = put_line(h->s, h->w);
+    h->n++;
+}
+
 /* Snapshot of the core's state and the records waiting in b (may be NULL);
  * s's buffer (zeroed, or kept from an earlier snapshot) is reused. */
 int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
@@ -273,6 +301,11 @@ int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
         rc = put_line(s, &w);
         sessions++;
     }
+    held_out ho = { s, &w, 0, 0 };
+    if (!rc && c->save_held && c->opt.reorder_window > 0) {    /* lines in the window */
+        pt_reorder_walk(&c->ro, put_held, &ho);
+        rc = ho.rc;
+    }
     for (const pt_outrec *r = b ? b->head : NULL; !rc && r; r = r->next) {
         pt_jw_reset(&w);
         pt_jw_obj(&w, NULL);
@@ -290,6 +323,7 @@ int pt_snapshot_take(pt_snapshot *s, pt_core *c, const pt_outbox *b)
         pt_jw_int(&w, "entries", (int64_t)entries);
         pt_jw_int(&w, "sessions", (int64_t)sessions);
         pt_jw_int(&w, "records", (int64_t)records);
+        pt_jw_int(&w, "held", (int64_t)ho.n);
         pt_jw_str(&w, "checksum", sum);
         pt_jw_obj_end(&w);
         rc = put_line(s, &w);

@@ -165,4 +165,17 @@ rs_wait_stat() {
     fail "timeout: impstats $1 $2 is $(rs_stat "$1" "$2"), expected $3"
 }
 
+# rs_wait_window NAME [S]: wait until the action's reorder window is empty
+# (impstats lines_held 0): the lines taken so far are folded in, so a stop
+# with a stateFile saves their mails, not the lines (the window holds lines
+# reorderWindow seconds, 2 by default).
+rs_wait_window() {
+    local t=${2:-30}
+    for _ in $(seq $((t * 10))); do
+        [ "$(rs_stat "$1" lines_held)" = 0 ] && return 0
+        sleep 0.1
+    done
+    fail "timeout: impstats $1 lines_held is $(rs_stat "$1" lines_held) after $t s"
+}
+
 . "$top_srcdir/tests/daemon-common.sh"

@@ -151,6 +151,20 @@ sng_wait_stat() {   # COUNTER VALUE [S]
     fail "timeout: stats $1 is $(sng_stat "$1"), expected $2"
 }
 
+# sng_wait_window [S]: wait until the parser's reorder window is empty and its
+# records have gone down the log path (lines_held 0, records_pending 0): a stop
+# with a state-file then saves open mails, not lines (the window holds lines
+# reorder-window() seconds, 2 by default).
+sng_wait_window() {
+    local t=${1:-30}
+    for _ in $(seq $((t * 10))); do
+        [ "$(sng_stat lines_held)" = 0 ] && [ "$(sng_stat records_pending)" = 0 ] && return 0
+        sng_alive "waiting for the reorder window to empty"
+        sleep 0.1
+    done
+    fail "timeout: lines_held is $(sng_stat lines_held), records_pending $(sng_stat records_pending) after $t s"
+}
+
 nlines() { if [ -f "$1" ]; then wc -l < "$1" | tr -d ' '; else echo 0; fi; }
 
 sng_wait_lines() {
