@@ -366,6 +366,60 @@ START_TEST(state_format_1_still_loads)
 END_TEST
 
 
+
+/* A stop with a state file keeps the lines still in the reorder window
+ * (not folded in, not lost): the restart holds them again, and the records
+ * of both runs equal a straight run's. */
+START_TEST(stop_keeps_window_lines)
+{
+    int n;
+    char **v = read_lines(REAL_LOG, &n);
+    char dir[] = "/tmp/pt-runner-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *want = straight_run(dir, v, n);
+    char out[600], state[600];
+    snprintf(out, sizeof out, "%s/out.json", dir);
+    snprintf(state, sizeof state, "%s/state", dir);
+    pt_runner_options o;
+    pt_runner_options_default(&o);
+    o.file = out;
+    o.state_file = state;
+    reports rep = { .errors = 0 };
+    pt_header_reader *h = pt_header_reader_new(2026);
+    int64_t mono = 1;
+    int cut = n / 2;
+    while (cut < n && strncmp(v[cut], v[cut - 1], 26) == 0)    /* a second boundary */
+        cut++;
+    pt_runner *r = pt_runner_new(&o, NULL, report, &rep);
+    pt_runner_start(r, mono, 0);
+    feed(r, h, v, 0, cut, &mono);
+    pt_runner_stats st;
+    pt_runner_stats_get(r, &st);
+    ck_assert_uint_gt(st.core.lines_held, 0);  /* stopped with lines in the window */
+    ck_assert_int_eq(pt_runner_stop(r), 0);
+    pt_runner_free(r);
+    r = pt_runner_new(&o, NULL, report, &rep);
+    pt_runner_start(r, mono, 0);
+    pt_runner_stats_get(r, &st);
+    ck_assert_uint_gt(st.core.lines_held, 0);  /* held again */
+    feed(r, h, v, cut, n, &mono);
+    ck_assert_int_eq(pt_runner_stop(r), 0);    /* a stop with a state file: open mails saved */
+    pt_runner_free(r);
+    r = pt_runner_new(&o, NULL, report, &rep);
+    pt_runner_start(r, mono, 0);
+    pt_runner_flush(r);                         /* the rest as a straight run ends it */
+    ck_assert_int_eq(pt_runner_stop(r), 0);
+    pt_runner_free(r);
+    char *got = slurp(out);
+    same_records(dir, got, want, 0);
+    ck_assert_int_eq(rep.errors, 0);
+    free(got);
+    free(want);
+    pt_header_reader_free(h);
+    free_lines(v, n);
+}
+END_TEST
+
 /* Lines later than the reorder window: counted in lines_late, said once in
  * the daemon's log with the remedy, still folded in. */
 START_TEST(late_lines_said_once)
@@ -428,6 +482,7 @@ int main(void)
     tcase_add_test(tc, state_format_1_still_loads);
     tcase_add_test(tc, huge_record_written_whole);
     tcase_add_test(tc, late_lines_said_once);
+    tcase_add_test(tc, stop_keeps_window_lines);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
