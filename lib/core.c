@@ -912,10 +912,13 @@ static void session_set_closing(pt_core *c, const pt_line *l, const pt_event *ev
     pt_dlist_push(&c->closing, &old->closing_link);
 }
 
+static void link_now(pt_core *c);
+
 /* The timestamp is folded in: the sessions a connect of it made closing
  * have had their chance of a disconnect of the same time; they are over. */
 static void end_closing_sessions(pt_core *c, int64_t t)
 {
+    link_now(c);
     judge_now(c, t);
     while (!pt_dlist_empty(&c->closing)) {
         pt_session *s = (pt_session *)((char *)c->closing.next
@@ -1010,6 +1013,47 @@ static int reinjected_from(const pt_entry *k, pt_slice relay)
     return is_loopback(kip) && (socket || is_loopback(rip));
 }
 
+/* Remember a "queued as" link to make once the timestamp is folded in. */
+static void link_later(pt_core *c, pt_slice host, pt_slice child, pt_slice parent,
+                       pt_slice relay)
+{
+    if (child.n > 255 || parent.n > 255 || relay.n > 1024)
+        return;
+    if (c->n_links == c->cap_links) {
+        size_t cap = c->cap_links ? c->cap_links * 2 : 16;
+        char **v = realloc(c->links, cap * sizeof *v);
+        if (!v)
+            return;
+        c->links = v;
+        c->cap_links = cap;
+    }
+    char *k = malloc(host.n + child.n + parent.n + relay.n + 4);
+    if (!k)
+        return;
+    char *p = k;
+    const pt_slice parts[4] = { host, child, parent, relay };
+    for (int i = 0; i < 4; i++) {
+        memcpy(p, parts[i].p, parts[i].n);
+        p += parts[i].n;
+        *p++ = '\0';
+    }
+    c->links[c->n_links++] = k;
+}
+
+/* Make the remembered links whose child came in from the relay. */
+static void link_now(pt_core *c)
+{
+    for (size_t i = 0; i < c->n_links; i++) {
+        const char *host = c->links[i], *child = host + strlen(host) + 1;
+        const char *parent = child + strlen(child) + 1, *relay = parent + strlen(parent) + 1;
+        pt_entry *k = entry_find(c, pt_slice_cstr(host), pt_slice_cstr(child));
+        if (k && strcmp(k->queue_id, parent) != 0 && reinjected_from(k, pt_slice_cstr(relay)))
+            pt_entry_set(k, &k->parent_id, pt_slice_cstr(parent));
+        free(c->links[i]);
+    }
+    c->n_links = 0;
+}
+
 /* A recipient's delivery status line. */
 static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
 {
@@ -1043,10 +1087,10 @@ static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
             pt_entry_set(k, &k->origin, pt_slice_cstr("local"));
             pt_entry_set(k, &k->origin_program, l->program);
         }
-    } else if (!pt_slice_empty(ev->queued_as)) {
-        pt_entry *k = entry_find(c, l->host, ev->queued_as);
-        if (k && k != e && reinjected_from(k, ev->relay))
-            pt_entry_set(k, &k->parent_id, ev->queue_id);
+    } else if (!pt_slice_empty(ev->queued_as) && !pt_slice_eq(ev->queued_as, "")) {
+        /* the child's client= line is in this timestamp or an earlier one
+         * (the filter queues it, then replies): looked at once it is in */
+        link_later(c, l->host, ev->queued_as, ev->queue_id, ev->relay);
     }
     if (c->opt.emit_deferred && !e->progress_emitted && pt_slice_eq(ev->status, "deferred")) {
         e->progress_emitted = 1;
@@ -1297,8 +1341,9 @@ static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
  * not the parsed events). */
 typedef struct ranked {
     const pt_line *l;
+    pt_slice qid;               /* its queue ID, empty for session lines */
     uint32_t idx;               /* its event in the bucket's event array */
-    int rank;
+    int phase, rank;
 } ranked;
 
 /* Compare two byte strings, shorter first on a common prefix. */
@@ -1309,14 +1354,22 @@ static int slice_cmp(pt_slice a, pt_slice b)
     return r ? r : (a.n < b.n ? -1 : a.n > b.n);
 }
 
-/* The canonical order of lines with one host and time: life cycle, then
- * content. */
+/* The canonical order of lines with one host and time: the session lines
+ * that open (connect, TLS, NOQUEUE actions), then each mail's lines together
+ * by queue ID, each mail's in its life cycle's order (pt_event_rank), then
+ * the session lines that close (disconnect); ties by content. A mail's lines
+ * stay together, so folding them touches one entry at a time. */
 static int ranked_cmp(const void *pa, const void *pb)
 {
     const ranked *a = pa, *b = pb;
+    if (a->phase != b->phase)
+        return a->phase < b->phase ? -1 : 1;
+    int r = slice_cmp(a->qid, b->qid);
+    if (r)
+        return r;
     if (a->rank != b->rank)
         return a->rank < b->rank ? -1 : 1;
-    int r = slice_cmp(a->l->msg, b->l->msg);
+    r = slice_cmp(a->l->msg, b->l->msg);
     if (!r)
         r = slice_cmp(a->l->program, b->l->program);
     if (!r)
@@ -1328,52 +1381,75 @@ static int ranked_cmp(const void *pa, const void *pb)
     return r;
 }
 
+/* A line's phase in the canonical order: 0 session lines before a mail,
+ * 1 a mail's lines, 2 session lines after. */
+static int phase_of(const pt_event *ev, int rank)
+{
+    if (!pt_slice_empty(ev->queue_id))
+        return 1;
+    return rank < 40 ? 0 : 2;
+}
+
+/* Room for n lines in the core's sort scratch (kept: a bucket of a busy
+ * second holds thousands of lines, and fresh pages each time cost more than
+ * the sort). 0, or -1 on no memory. */
+static int scratch_room(pt_core *c, uint32_t n)
+{
+    if (n <= c->scratch_cap)
+        return 0;
+    uint32_t cap = c->scratch_cap ? c->scratch_cap : 64;
+    while (cap < n)
+        cap *= 2;
+    ranked *v = realloc(c->scratch_v, cap * sizeof *v);
+    if (!v)
+        return -1;
+    c->scratch_v = v;
+    pt_event *ev = realloc(c->scratch_ev, cap * sizeof *ev);
+    if (!ev)
+        return -1;
+    c->scratch_ev = ev;
+    c->scratch_cap = cap;
+    return 0;
+}
+
 /* Fold in a bucket that left the reorder window: its lines in canonical order. */
 static void fold_bucket(pt_core *c, pt_bucket *b)
 {
-    ranked one_r;
-    pt_event one_e;
-    ranked *v = b->n == 1 ? &one_r : malloc(b->n * sizeof *v);
-    pt_event *ev = b->n == 1 ? &one_e : malloc(b->n * sizeof *ev);
-    uint32_t n = 0;
-    if (!v || !ev) {                    /* no memory: in arrival order */
-        if (v != &one_r)
-            free(v);
-        if (ev != &one_e)
-            free(ev);
+    if (scratch_room(c, b->n) != 0) {   /* no memory: in arrival order */
         for (pt_held *p = b->head; p; p = p->next)
             fold_line(c, &p->line, b->last_arrival);
         return;
     }
+    ranked *v = c->scratch_v;
+    pt_event *ev = c->scratch_ev;
+    uint32_t n = 0;
     for (pt_held *p = b->head; p; p = p->next, n++) {
         v[n].l = &p->line;
         v[n].idx = n;
         pt_parse(&p->line, &ev[n]);
         v[n].rank = pt_event_rank(&ev[n]);
+        v[n].qid = ev[n].queue_id;
+        v[n].phase = phase_of(&ev[n], v[n].rank);
     }
     if (n > 1)
         qsort(v, n, sizeof *v, ranked_cmp);
     if (enter_host(c, v[0].l, b->last_arrival)) {
         c->st.lines_malformed += n;
-    } else {
-        pt_host *h = c->cur;
-        if (h->have_released && b->time_usec <= h->released_usec)
-            c->st.lines_late += n;      /* its timestamp had gone already */
-        if (!h->have_released || b->time_usec > h->released_usec)
-            h->released_usec = b->time_usec;
-        h->have_released = 1;
-        for (uint32_t i = 0; i < n; i++) {
-            c->cur = h;
-            fold_event(c, v[i].l, &ev[v[i].idx]);
-            pt_core_enforce_bound(c);   /* may end this host's items, never free it */
-        }
-        end_closing_sessions(c, b->time_usec);
-        pt_core_enforce_bound(c);
+        return;
     }
-    if (v != &one_r)
-        free(v);
-    if (ev != &one_e)
-        free(ev);
+    pt_host *h = c->cur;
+    if (h->have_released && b->time_usec <= h->released_usec)
+        c->st.lines_late += n;          /* its timestamp had gone already */
+    if (!h->have_released || b->time_usec > h->released_usec)
+        h->released_usec = b->time_usec;
+    h->have_released = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        c->cur = h;
+        fold_event(c, v[i].l, &ev[v[i].idx]);
+        pt_core_enforce_bound(c);       /* may end this host's items, never free it */
+    }
+    end_closing_sessions(c, b->time_usec);
+    pt_core_enforce_bound(c);
 }
 
 /* Fold in the buckets due at `now` (all of them when `all`). */
@@ -1536,6 +1612,11 @@ void pt_core_free(pt_core *c)
     for (size_t i = 0; i < c->n_judge; i++)
         free(c->judge[i]);
     free(c->judge);
+    for (size_t i = 0; i < c->n_links; i++)
+        free(c->links[i]);
+    free(c->links);
+    free(c->scratch_v);
+    free(c->scratch_ev);
     pt_table_destroy(&c->entries);
     pt_table_destroy(&c->sessions);
     pt_table_destroy(&c->session_pids);

@@ -58,6 +58,11 @@ struct pt_core {
     pt_dlink session_lru;       /* sessions, least recently touched first */
     pt_dlink closing;           /* sessions made closing by the timestamp being folded in */
     char **judge;               /* "host\0qid" of messages to judge after it (judge_later) */
+    char **links;               /* "queued as" links to make after it (link_later) */
+    size_t n_links, cap_links;
+    struct ranked *scratch_v;   /* the canonical sort's scratch (core.c) */
+    pt_event *scratch_ev;
+    uint32_t scratch_cap;
     size_t n_judge, cap_judge;
     pt_table hosts;
     pt_dlink host_list;

@@ -229,6 +229,49 @@ static pt_bucket *bucket_new(pt_reorder *r, pt_rhost *h, int64_t t, uint64_t has
     return b;
 }
 
+/* n bytes (16-aligned) for a line of bucket b; NULL on no memory. */
+static pt_held *chunk_alloc(pt_bucket *b, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    pt_chunk *k = b->chunks;
+    if (!k || k->size - k->used < n) {
+        size_t size = k ? k->size * 2 : n;
+        if (size > 65536)
+            size = 65536;
+        if (size < n)
+            size = n;
+        pt_chunk *nk = malloc(sizeof *nk + size);
+        if (!nk)
+            return NULL;
+        nk->next = k;
+        nk->used = 0;
+        nk->size = size;
+        b->chunks = k = nk;
+    }
+    pt_held *p = (pt_held *)(k->data + k->used);
+    k->used += n;
+    return p;
+}
+
+/* Undo bucket_new for a bucket that got no line (no memory). */
+static void bucket_drop(pt_reorder *r, pt_rhost *h, pt_bucket *b)
+{
+    pt_table_remove(&r->buckets, &b->node);
+    uint32_t i = b->pos;
+    h->heap[i] = h->heap[--h->n];
+    if (i < h->n) {
+        h->heap[i]->pos = i;
+        bucket_up(h, i);
+        bucket_down(h, h->heap[i]->pos);
+    }
+    if (h->newest == b)
+        h->newest = NULL;
+    if (r->last == b)
+        r->last = NULL;
+    free(b->chunks);
+    free(b);
+}
+
 /* Does slice f lie inside slice in? */
 static int inside(pt_slice f, pt_slice in)
 {
@@ -258,27 +301,24 @@ int pt_reorder_add(pt_reorder *r, const pt_line *l, int64_t now)
     for (int i = 0; i < 4; i++)
         if (!inside(*f[i], raw))
             total += f[i]->n;
-    pt_held *p = malloc(sizeof *p + total + 1);
-    if (!p)
-        return -1;
     int64_t t = pt_time_usec(&l->time);
     uint64_t hash = 0;
     pt_bucket *b = bucket_find(r, l->host, t, &hash);
     pt_rhost *h = b ? b->rh : rhost_for(r, l->host);
-    if (!h) {
-        free(p);
+    if (!h)
         return -1;
-    }
     int moved = !b;                     /* the host's deadline may change */
     if (!b) {
         if (!hash)
             hash = pt_table_hash(l->host, pt_slice_make((const char *)&t, sizeof t));
         b = bucket_new(r, h, t, hash, now);
     }
-    if (!b) {
+    pt_held *p = b ? chunk_alloc(b, sizeof *p + total + 1) : NULL;
+    if (!p) {
+        if (b && b->n == 0)
+            bucket_drop(r, h, b);
         if (h->n == 0)
             rhost_free(r, h);
-        free(p);
         return -1;
     }
     p->next = NULL;
@@ -357,11 +397,11 @@ void pt_reorder_bucket_free(pt_bucket *b)
 {
     if (!b)
         return;
-    pt_held *p = b->head;
-    while (p) {
-        pt_held *n = p->next;
-        free(p);
-        p = n;
+    pt_chunk *k = b->chunks;
+    while (k) {
+        pt_chunk *n = k->next;
+        free(k);
+        k = n;
     }
     free(b);
 }

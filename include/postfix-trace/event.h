@@ -131,7 +131,8 @@ pt_ev_kind pt_parse(const pt_line *line, pt_event *ev);
 
 /* The line's place in a mail's life cycle (connect < client= < cleanup <
  * qmgr < delivery < notification < removed < disconnect): the canonical
- * order of lines that share one timestamp. */
+ * order of one mail's lines that share one timestamp (the core groups a
+ * timestamp's lines by queue ID first). */
 int pt_event_rank(const pt_event *ev);
 
 /* Split a program name ("postfix/submission/smtpd") into *out. Returns 1 if
