@@ -1340,10 +1340,12 @@ static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
 /* A held line's place in the canonical order (small: sorting moves these,
  * not the parsed events). */
 typedef struct ranked {
+    uint64_t key;               /* phase, then the queue ID's first 7 bytes: most
+                                   comparisons end here */
     const pt_line *l;
     pt_slice qid;               /* its queue ID, empty for session lines */
     uint32_t idx;               /* its event in the bucket's event array */
-    int phase, rank;
+    int rank;
 } ranked;
 
 /* Compare two byte strings, shorter first on a common prefix. */
@@ -1362,8 +1364,8 @@ static int slice_cmp(pt_slice a, pt_slice b)
 static int ranked_cmp(const void *pa, const void *pb)
 {
     const ranked *a = pa, *b = pb;
-    if (a->phase != b->phase)
-        return a->phase < b->phase ? -1 : 1;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
     int r = slice_cmp(a->qid, b->qid);
     if (r)
         return r;
@@ -1429,7 +1431,10 @@ static void fold_bucket(pt_core *c, pt_bucket *b)
         pt_parse(&p->line, &ev[n]);
         v[n].rank = pt_event_rank(&ev[n]);
         v[n].qid = ev[n].queue_id;
-        v[n].phase = phase_of(&ev[n], v[n].rank);
+        v[n].key = (uint64_t)phase_of(&ev[n], v[n].rank) << 56;
+        for (size_t i = 0; i < 7; i++)  /* big-endian: orders as the bytes do */
+            v[n].key |= (uint64_t)(i < v[n].qid.n ? (unsigned char)v[n].qid.p[i] : 0)
+                        << (48 - 8 * i);
     }
     if (n > 1)
         qsort(v, n, sizeof *v, ranked_cmp);
@@ -1472,8 +1477,7 @@ void pt_core_feed_at(pt_core *c, const pt_line *l, int64_t now)
         c->st.lines_malformed++;
         return;
     }
-    pt_program prog;
-    if (!pt_program_split(l->program, &prog))
+    if (!pt_program_is_postfix(l->program))
         return;                         /* not Postfix: held nowhere, moves no clock */
     if (c->opt.reorder_window <= 0 || pt_reorder_add(&c->ro, l, now) != 0)
         fold_line(c, l, now);

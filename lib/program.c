@@ -33,6 +33,17 @@ int pt_program_split(pt_slice program, pt_program *out)
     return 1;
 }
 
+/* Does the program name a Postfix daemon (as pt_program_split says, without
+ * splitting it)? */
+int pt_program_is_postfix(pt_slice program)
+{
+    const char *p = program.p, *e = p + program.n;
+    if (!p || program.n < 9 || memcmp(p, "postfix", 7) != 0 || e[-1] == '/')
+        return 0;
+    const char *first = pu_findc(p, e, '/');
+    return first != NULL && first > p;
+}
+
 /* 1 when ch may appear between a client's brackets (IPv4, IPv6, scope, name). */
 static int ip_char(unsigned char ch)
 {

@@ -139,6 +139,10 @@ int pt_event_rank(const pt_event *ev);
  * it names a Postfix daemon (first part starts with "postfix"), else 0. */
 int pt_program_split(pt_slice program, pt_program *out);
 
+/* 1 if the program names a Postfix daemon, as pt_program_split says, but
+ * cheaper (the core's first look at every line). */
+int pt_program_is_postfix(pt_slice program);
+
 /* Parse "NAME[IP]:PORT" or "NAME[IP]" or "[IP]:PORT" at s; fills *c.
  * Returns bytes consumed, 0 when s does not start with a client. */
 size_t pt_parse_client(pt_slice s, pt_client *c);

@@ -14,6 +14,23 @@
 
 /* Each parse copies program and message into exact-size heap buffers so
  * that ASan reports any read past a slice. */
+
+/* pt_program_is_postfix says what pt_program_split says, for every shape. */
+START_TEST(is_postfix_agrees_with_split)
+{
+    static const char *const names[] = {
+        "postfix/smtpd", "postfix-out/qmgr", "postfix/amavis/smtp", "postfix", "postfix/",
+        "postfix/x", "postfi/smtpd", "postfixx/smtpd", "cron", "", "/postfix/smtpd",
+        "postfix//", "postfix/smtpd/", "Postfix/smtpd", "postfix-in/10025/smtpd", NULL
+    };
+    for (int i = 0; names[i]; i++) {
+        pt_program pg;
+        pt_slice s = pt_slice_cstr(names[i]);
+        ck_assert_msg(pt_program_is_postfix(s) == pt_program_split(s, &pg), "%s", names[i]);
+    }
+}
+END_TEST
+
 static char *g_prog, *g_msg;
 static pt_event ev;
 
@@ -867,6 +884,7 @@ static Suite *parse_suite(void)
     TCase *tc = tcase_create("lines");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, t_program);
+    tcase_add_test(tc, is_postfix_agrees_with_split);
     tcase_add_test(tc, t_client);
     tcase_add_test(tc, t_connect);
     tcase_add_test(tc, t_disconnect);
