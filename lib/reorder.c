@@ -229,30 +229,6 @@ static pt_bucket *bucket_new(pt_reorder *r, pt_rhost *h, int64_t t, uint64_t has
     return b;
 }
 
-/* n bytes (16-aligned) for a line of bucket b; NULL on no memory. */
-static pt_held *chunk_alloc(pt_bucket *b, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    pt_chunk *k = b->chunks;
-    if (!k || k->size - k->used < n) {
-        size_t size = k ? k->size * 2 : n;
-        if (size > 65536)
-            size = 65536;
-        if (size < n)
-            size = n;
-        pt_chunk *nk = malloc(sizeof *nk + size);
-        if (!nk)
-            return NULL;
-        nk->next = k;
-        nk->used = 0;
-        nk->size = size;
-        b->chunks = k = nk;
-    }
-    pt_held *p = (pt_held *)(k->data + k->used);
-    k->used += n;
-    return p;
-}
-
 /* Undo bucket_new for a bucket that got no line (no memory). */
 static void bucket_drop(pt_reorder *r, pt_rhost *h, pt_bucket *b)
 {
@@ -268,7 +244,7 @@ static void bucket_drop(pt_reorder *r, pt_rhost *h, pt_bucket *b)
         h->newest = NULL;
     if (r->last == b)
         r->last = NULL;
-    free(b->chunks);
+    pt_arena_free(&b->arena);
     free(b);
 }
 
@@ -313,7 +289,7 @@ int pt_reorder_add(pt_reorder *r, const pt_line *l, int64_t now)
             hash = pt_table_hash(l->host, pt_slice_make((const char *)&t, sizeof t));
         b = bucket_new(r, h, t, hash, now);
     }
-    pt_held *p = b ? chunk_alloc(b, sizeof *p + total + 1) : NULL;
+    pt_held *p = b ? pt_arena_alloc(&b->arena, sizeof *p + total + 1) : NULL;
     if (!p) {
         if (b && b->n == 0)
             bucket_drop(r, h, b);
@@ -397,12 +373,7 @@ void pt_reorder_bucket_free(pt_bucket *b)
 {
     if (!b)
         return;
-    pt_chunk *k = b->chunks;
-    while (k) {
-        pt_chunk *n = k->next;
-        free(k);
-        k = n;
-    }
+    pt_arena_free(&b->arena);
     free(b);
 }
 

@@ -13,7 +13,7 @@
  * sending one old timestamp cannot hold the rest back), or when more than
  * max_bytes are held (oldest deadline first).
  *
- * Memory: the stage owns copies of the held lines (in per-bucket chunks), the
+ * Memory: the stage owns copies of the held lines (in per-bucket arenas), the
  * buckets and the per-host records; a bucket handed out by pt_reorder_due is
  * the caller's until pt_reorder_bucket_free. Bounded by max_bytes (soft: one
  * line over). Thread-safety: one thread at a time (the core's).
@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "postfix-trace/line.h"
+#include "strpool.h"
 #include "table.h"
 
 /* One held line: its fields point into data. */
@@ -35,14 +36,6 @@ typedef struct pt_held {
 
 struct pt_rhost;
 
-/* Memory for a bucket's lines: chunks, each twice the last (up to 64 KiB),
- * so a busy second's lines sit together and leave with a few frees. */
-typedef struct pt_chunk {
-    struct pt_chunk *next;
-    size_t used, size;
-    _Alignas(16) char data[];
-} pt_chunk;
-
 /* The held lines of one host with one time. */
 typedef struct pt_bucket {
     pt_tnode node;              /* key: host + time (the 8 bytes below) */
@@ -51,7 +44,7 @@ typedef struct pt_bucket {
     int64_t first_arrival, last_arrival;
     int64_t passed_at;          /* arrival of the first newer line; INT64_MIN: none yet */
     pt_held *head, **tail;
-    pt_chunk *chunks;           /* newest first */
+    pt_arena arena;             /* its lines: together, and freed with a few frees */
     uint32_t n;
     size_t bytes;
     uint32_t pos;               /* index in its host's heap */
