@@ -1001,15 +1001,13 @@ static int is_loopback(pt_slice ip)
  * content filter or re-injection), not a remote server's queue ID. */
 static int reinjected_from(const pt_entry *k, pt_slice relay)
 {
-    const char *lb = memchr(relay.p, '[', relay.n);
-    const char *rb = lb ? memchr(lb, ']', relay.n - (size_t)(lb - relay.p)) : NULL;
-    if (!k->client.ip || !rb)
+    pt_slice rip;
+    int socket;
+    if (!k->client.ip || !pt_relay_address(relay, &rip, &socket))
         return 0;
-    pt_slice rip = pt_slice_make(lb + 1, (size_t)(rb - lb - 1));
     pt_slice kip = pt_slice_cstr(k->client.ip);
     if (rip.n == kip.n && memcmp(rip.p, kip.p, kip.n) == 0)
         return 1;
-    int socket = memchr(rip.p, '/', rip.n) != NULL;
     return is_loopback(kip) && (socket || is_loopback(rip));
 }
 

@@ -44,6 +44,23 @@ int pt_program_is_postfix(pt_slice program)
     return first != NULL && first > p;
 }
 
+/* The address part of a delivery's relay ("host[ip]:port", or
+ * "host[private/socket]" for a UNIX-domain socket): 1 with *addr set and
+ * *is_socket saying which, 0 when there is none ("none", "local"). */
+int pt_relay_address(pt_slice relay, pt_slice *addr, int *is_socket)
+{
+    if (!relay.p)
+        return 0;
+    const char *e = relay.p + relay.n;
+    const char *lb = pu_findc(relay.p, e, '[');
+    const char *rb = lb ? pu_findc(lb, e, ']') : NULL;
+    if (!rb || rb == lb + 1)
+        return 0;
+    *addr = pu_sl(lb + 1, rb);
+    *is_socket = pu_findc(lb + 1, rb, '/') != NULL;
+    return 1;
+}
+
 /* 1 when ch may appear between a client's brackets (IPv4, IPv6, scope, name). */
 static int ip_char(unsigned char ch)
 {

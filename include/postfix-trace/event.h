@@ -143,6 +143,10 @@ int pt_program_split(pt_slice program, pt_program *out);
  * cheaper (the core's first look at every line). */
 int pt_program_is_postfix(pt_slice program);
 
+/* The address in a delivery's relay field: 1 with *addr (an IP, or a socket
+ * path: *is_socket), 0 when it has none. */
+int pt_relay_address(pt_slice relay, pt_slice *addr, int *is_socket);
+
 /* Parse "NAME[IP]:PORT" or "NAME[IP]" or "[IP]:PORT" at s; fills *c.
  * Returns bytes consumed, 0 when s does not start with a client. */
 size_t pt_parse_client(pt_slice s, pt_client *c);
