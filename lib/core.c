@@ -100,19 +100,15 @@ static pt_host *host_of(pt_dlink *l)
 /* The host record of name h, made when missing. */
 pt_host *pt_core_host(pt_core *c, pt_slice h)
 {
-    pt_slice none = pt_slice_make("", 0);
-    uint64_t hash = pt_table_hash(h, none);
-    pt_host *hp = (pt_host *)pt_table_find(&c->hosts, hash, h, none);
+    uint64_t hash;
+    pt_host *hp = (pt_host *)pt_table_find_name(&c->hosts, h, &hash);
     if (hp)
         return hp;
     hp = calloc(1, sizeof *hp + h.n + 1);
     if (!hp)
         return NULL;
     memcpy(hp->name, h.p, h.n);
-    hp->node.hash = hash;
-    hp->node.host = hp->name;
-    hp->node.host_len = (uint16_t)h.n;
-    hp->node.key = "";
+    pt_tnode_set_name(&hp->node, hp->name, h.n, hash);
     pt_dlist_init(&hp->open_lru);
     pt_dlist_init(&hp->linger);
     pt_dlist_init(&hp->session_lru);
@@ -349,6 +345,16 @@ void pt_core_enforce_bound(pt_core *c)
         c->st.cache_high_water = c->st.cache_entries;
 }
 
+/* A loaded item's touch order: as saved (the core's count goes on past
+ * it), or the next one for a file from before touch_seq. */
+static void adopt_touch_seq(pt_core *c, uint64_t *seq)
+{
+    if (*seq == 0)
+        *seq = ++c->touch_seq;
+    else if (*seq > c->touch_seq)
+        c->touch_seq = *seq;
+}
+
 /* Link a loaded entry (host, state, touch set) into table and lists. */
 int pt_core_adopt_entry(pt_core *c, pt_entry *e)
 {
@@ -360,10 +366,7 @@ int pt_core_adopt_entry(pt_core *c, pt_entry *e)
     if (!e->hp)
         return -1;
     host_hold(e->hp);
-    if (e->touch_seq == 0)                  /* a file from before touch_seq */
-        e->touch_seq = ++c->touch_seq;
-    else if (e->touch_seq > c->touch_seq)
-        c->touch_seq = e->touch_seq;
+    adopt_touch_seq(c, &e->touch_seq);
     pt_table_insert(&c->entries, &e->node);
     if (e->state == PT_ENTRY_LINGER) {
         pt_dlist_push(&e->hp->linger, &e->order);
@@ -394,10 +397,7 @@ int pt_core_adopt_session(pt_core *c, pt_session *s)
     if (!s->hp)
         return -1;
     host_hold(s->hp);
-    if (s->touch_seq == 0)
-        s->touch_seq = ++c->touch_seq;
-    else if (s->touch_seq > c->touch_seq)
-        c->touch_seq = s->touch_seq;
+    adopt_touch_seq(c, &s->touch_seq);
     pt_table_insert(&c->sessions, &s->node);
     session_index(c, s);
     pt_dlist_push(&s->hp->session_lru, &s->order);

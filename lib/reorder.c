@@ -144,8 +144,8 @@ static void host_fix(pt_reorder *r, size_t i)
 /* The stage's record of host name hn, made when missing; NULL on no memory. */
 static pt_rhost *rhost_for(pt_reorder *r, pt_slice hn)
 {
-    uint64_t hash = pt_table_hash(hn, pt_slice_make("", 0));
-    pt_rhost *h = (pt_rhost *)pt_table_find(&r->hosts, hash, hn, pt_slice_make("", 0));
+    uint64_t hash;
+    pt_rhost *h = (pt_rhost *)pt_table_find_name(&r->hosts, hn, &hash);
     if (h)
         return h;
     if (r->heap_n == r->heap_cap) {
@@ -160,10 +160,7 @@ static pt_rhost *rhost_for(pt_reorder *r, pt_slice hn)
     if (!h)
         return NULL;
     memcpy(h->name, hn.p, hn.n);
-    h->node.hash = hash;
-    h->node.host = h->name;
-    h->node.host_len = (uint16_t)hn.n;
-    h->node.key = "";
+    pt_tnode_set_name(&h->node, h->name, hn.n, hash);
     h->pos = UINT32_MAX;        /* joins the host heap with its first bucket */
     pt_table_insert(&r->hosts, &h->node);
     return h;
@@ -342,8 +339,6 @@ pt_bucket *pt_reorder_due(pt_reorder *r, int64_t now, int all)
     int over = r->max_bytes && r->bytes > r->max_bytes;
     if (!all && !over && host_key(r, h) > now)
         return NULL;
-    if (over && !all && host_key(r, h) > now)
-        r->forced++;
     pt_bucket *b = h->heap[0];
     h->heap[0] = h->heap[--h->n];
     if (h->n > 0) {
@@ -391,9 +386,8 @@ void pt_reorder_walk(const pt_reorder *r, void (*fn)(void *ctx, const pt_line *l
 /* Lines held for a host. */
 uint32_t pt_reorder_held_for(const pt_reorder *r, pt_slice hn)
 {
-    uint64_t hash = pt_table_hash(hn, pt_slice_make("", 0));
-    const pt_rhost *h = (const pt_rhost *)pt_table_find(&r->hosts, hash, hn,
-                                                        pt_slice_make("", 0));
+    uint64_t hash;
+    const pt_rhost *h = (const pt_rhost *)pt_table_find_name(&r->hosts, hn, &hash);
     return h ? h->lines : 0;
 }
 

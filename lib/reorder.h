@@ -60,7 +60,6 @@ typedef struct pt_reorder {
     size_t heap_n, heap_cap;
     uint64_t lines;             /* lines held now */
     size_t bytes;               /* bytes held now */
-    uint64_t forced;            /* buckets let go early (max_bytes) */
     int keep_raw;               /* keep each line's raw text (include-raw) */
     pt_bucket *last;            /* the bucket the last line went to */
 } pt_reorder;

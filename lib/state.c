@@ -340,8 +340,8 @@ static void set_clocks(pt_core *c, json_object *hdr)
             continue;
         pt_slice name = pt_slice_make(json_object_get_string(hn),
                                       (size_t)json_object_get_string_len(hn));
-        uint64_t hash = pt_table_hash(name, pt_slice_make("", 0));
-        pt_host *h = (pt_host *)pt_table_find(&c->hosts, hash, name, pt_slice_make("", 0));
+        uint64_t hash;
+        pt_host *h = (pt_host *)pt_table_find_name(&c->hosts, name, &hash);
         if (h)                              /* hosts without mails need no clock */
             pt_core_host_set_clock(h, json_object_get_int64(u));
     }

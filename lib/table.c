@@ -53,6 +53,24 @@ pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice k
     return match_from(t->buckets[h & t->mask], h, host, key);
 }
 
+/* Find a node keyed by a name alone. */
+pt_tnode *pt_table_find_name(const pt_table *t, pt_slice name, uint64_t *h)
+{
+    pt_slice none = pt_slice_make("", 0);
+    *h = pt_table_hash(name, none);
+    return pt_table_find(t, *h, name, none);
+}
+
+/* Key a node by a name alone. */
+void pt_tnode_set_name(pt_tnode *n, const char *name, size_t len, uint64_t h)
+{
+    n->hash = h;
+    n->host = name;
+    n->host_len = (uint16_t)len;
+    n->key = "";
+    n->key_len = 0;
+}
+
 /* The next node after n with the same (host, key). */
 pt_tnode *pt_table_find_next(const pt_tnode *n, pt_slice host, pt_slice key)
 {

@@ -48,6 +48,14 @@ pt_tnode *pt_table_find(const pt_table *t, uint64_t h, pt_slice host, pt_slice k
  * key more than once), or NULL. */
 pt_tnode *pt_table_find_next(const pt_tnode *n, pt_slice host, pt_slice key);
 
+/* Find the node keyed by a name alone (host = name, key empty: hosts); the
+ * name's hash goes to *h for a later insert. */
+pt_tnode *pt_table_find_name(const pt_table *t, pt_slice name, uint64_t *h);
+
+/* Key node n by a name alone: the len bytes at name (kept by the caller's
+ * struct), with hash h from pt_table_find_name. */
+void pt_tnode_set_name(pt_tnode *n, const char *name, size_t len, uint64_t h);
+
 /* Link node n (its hash/host/key already set); grows the table. */
 void pt_table_insert(pt_table *t, pt_tnode *n);
 
