@@ -1085,7 +1085,7 @@ static void on_delivery(pt_core *c, const pt_line *l, const pt_event *ev)
             pt_entry_set(k, &k->origin, pt_slice_cstr("local"));
             pt_entry_set(k, &k->origin_program, l->program);
         }
-    } else if (!pt_slice_empty(ev->queued_as) && !pt_slice_eq(ev->queued_as, "")) {
+    } else if (ev->queued_as_qid) {
         /* the child's client= line is in this timestamp or an earlier one
          * (the filter queues it, then replies): looked at once it is in */
         link_later(c, l->host, ev->queued_as, ev->queue_id, ev->relay);
@@ -1202,7 +1202,8 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
             break;
         touch(c, e, l);
         e->cleanup_seen = 1;
-        pt_entry_set(e, &e->message_id, ev->message_id);
+        if (ev->message_id.n)       /* "message-id=<>": left out */
+            pt_entry_set(e, &e->message_id, ev->message_id);
         break;
     case PT_EV_CLEANUP_ACTION:
         on_cleanup_action(c, l, ev);
@@ -1247,6 +1248,17 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         break;
     case PT_EV_ADMIN:
         on_admin(c, l, ev);
+        break;
+    case PT_EV_INFO:            /* any other queue-ID line: an event of its mail */
+        e = entry_for(c, l, ev->queue_id, ATTACH);
+        if (e) {
+            touch(c, e, l);
+            pt_entry_add_event(e, &l->time, ev->prog.daemon,
+                               pt_slice_cstr(ev->action_name), ev->text);
+        }
+        break;
+    case PT_EV_AUTH_FAILED:
+        pt_record_emit_auth(c, l, ev);
         break;
     default:
         break;

@@ -151,4 +151,7 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress);
 /* Build and emit a reject record for a REJECT event of line l. */
 void pt_record_emit_reject(pt_core *c, const pt_line *l, const pt_event *ev);
 
+/* Build and emit the auth record of an AUTH_FAILED line. */
+void pt_record_emit_auth(pt_core *c, const pt_line *l, const pt_event *ev);
+
 #endif

@@ -76,6 +76,22 @@ int pt_daemon_is_other(pt_slice d)
     return daemon_in(d, list);
 }
 
+/* A known line that carries a queue ID and nothing else to correlate ("QID:
+ * host X said: ...", "QID: skipped, still being delivered", "QID: warning:
+ * ..."): an event of its mail, action "warning" or "info", its text all
+ * after "QID: " (SCHEMA.md, events). */
+static pt_ev_kind info_line(pt_slice msg, pt_event *ev)
+{
+    pu_cur c = pu_cur_of(msg);
+    pt_slice qid;
+    if (pu_qid_prefix(&c, &qid) != 1)
+        return PT_EV_KNOWN;
+    ev->queue_id = qid;
+    ev->text = pu_rest(&c);
+    ev->action_name = pu_starts(c.p, c.e, "warning: ") ? "warning" : "info";
+    return PT_EV_INFO;
+}
+
 /* Parse one line into *ev: split the program, dispatch on the daemon; returns ev->kind. */
 pt_ev_kind pt_parse(const pt_line *line, pt_event *ev)
 {
@@ -117,6 +133,8 @@ pt_ev_kind pt_parse(const pt_line *line, pt_event *ev)
         k = pt_parse_delivery(msg, ev);   /* unknown daemon: to= lines only */
     if (k == PT_EV_UNRECOGNISED)
         k = pt_parse_generic(msg, ev);
+    if (k == PT_EV_KNOWN && !pt_slice_empty(ev->queue_id))
+        k = info_line(msg, ev);
     ev->kind = k;
     return k;
 }

@@ -1,6 +1,7 @@
 /*
  * parse_cleanup.c - cleanup:
  *   QID: message-id=<ID>                                   MESSAGE_ID
+ *        (the ID without white space and brackets; empty for <>)
  *   QID: resent-message-id=<ID>                            KNOWN
  *   QID: ACTION: header|body|content TEXT from CLIENT; from=<S> to=<R>
  *        proto=P helo=<H>[: OPTIONAL TEXT]                 CLEANUP_ACTION
@@ -99,6 +100,31 @@ static void try_from(const char *f, const char *e, int milter, int *count,
     }
 }
 
+/* s without white space at either end. */
+static pt_slice trim_space(pt_slice s)
+{
+    while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
+        s.n--;
+    return s;
+}
+
+/* The logged Message-ID without surrounding white space and angle brackets
+ * (SCHEMA.md); empty for "<>" (the caller leaves the field out). */
+static pt_slice message_id_of(pt_slice id)
+{
+    id = trim_space(id);
+    if (id.n >= 2 && id.p[0] == '<' && id.p[id.n - 1] == '>') {
+        id.p++;
+        id.n -= 2;
+        id = trim_space(id);
+    }
+    return id;
+}
+
 /* Parse a cleanup line: message-id=, resent-message-id= or a check action. */
 pt_ev_kind pt_parse_cleanup(pt_slice msg, pt_event *ev)
 {
@@ -112,12 +138,7 @@ pt_ev_kind pt_parse_cleanup(pt_slice msg, pt_event *ev)
         return PT_EV_UNRECOGNISED;
     ev->queue_id = qid;
     if (pu_lit(&c, "message-id=")) {
-        pt_slice id = pu_rest(&c);
-        if (id.n >= 2 && id.p[0] == '<' && id.p[id.n - 1] == '>') {
-            id.p++;
-            id.n -= 2;
-        }
-        ev->message_id = id;
+        ev->message_id = message_id_of(pu_rest(&c));
         return PT_EV_MESSAGE_ID;
     }
     if (pu_lit(&c, "resent-message-id="))

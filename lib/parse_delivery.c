@@ -137,17 +137,22 @@ static int32_t reply_code(pt_slice r)
     return -1;
 }
 
-/* First valid queue ID right after an occurrence of lit in [p, e); empty if none. */
-static pt_slice qid_after(const char *p, const char *e, const char *lit)
+/* The next hop's ID after the first "queued as " in [p, e), whole, whatever
+ * characters it holds (other MTAs' IDs such as "C789453108_48E0164F"): up to
+ * white space, without trailing punctuation. Empty if none. */
+static pt_slice queued_as_word(const char *p, const char *e)
 {
-    pt_slice none = { NULL, 0 }, qid;
-    const char *q;
-    for (q = pu_find(p, e, lit); q != NULL; q = pu_find(q + 1, e, lit)) {
-        pu_cur c = pu_cur_make(q + strlen(lit), e);
-        if (pu_qid_word(&c, &qid))
-            return qid;
-    }
-    return none;
+    pt_slice none = { NULL, 0 };
+    const char *q = pu_find(p, e, "queued as "), *s, *w;
+    if (q == NULL)
+        return none;
+    s = w = q + 10;
+    while (w < e && *w != ' ' && *w != '\t')
+        w++;
+    while (w > s && (w[-1] == ')' || w[-1] == ',' || w[-1] == ';'
+                     || w[-1] == '.' || w[-1] == '>'))
+        w--;
+    return w > s ? pu_sl(s, w) : none;
 }
 
 /* Parse "to=<R>, ... status=S (REPLY)" at c into ev (kind DELIVERY); 1 on success. */
@@ -181,8 +186,10 @@ int pt_parse_delivery_line(pt_slice qid, pu_cur c, pt_event *ev)
         ev->smtp_code = reply_code(out.reply);
         {
             const char *rp = out.reply.p, *re = out.reply.p + out.reply.n;
-            if (pt_slice_eq(out.status, "sent"))
-                ev->queued_as = qid_after(rp, re, "queued as ");
+            if (pt_slice_eq(out.status, "sent")) {
+                ev->queued_as = queued_as_word(rp, re);
+                ev->queued_as_qid = pu_qid_valid(ev->queued_as.p, ev->queued_as.n);
+            }
             if (pu_starts(rp, re, "forwarded as ")) {
                 pu_cur fc = pu_cur_make(rp + 13, re);
                 pt_slice f;

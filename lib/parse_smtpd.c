@@ -9,6 +9,8 @@
  *   T TLS connection established from ...      TLS
  *   NOQUEUE|QID: ACTION: STAGE from NAME[IP]: TEXT; from=<> to=<> ...
  *                                              REJECT / SMTPD_FILTER
+ *   warning: NAME[IP]: SASL M authentication failed: R[, sasl_username=U]
+ *                                              AUTH_FAILED
  * Everything else they log is KNOWN; a line that starts like one of the
  * shapes above but does not parse to its end is UNRECOGNISED.
  * Allocates nothing; the event's slices point into the line.
@@ -203,6 +205,43 @@ static pt_ev_kind tls_line(pu_cur c, pt_event *ev)
     return PT_EV_TLS;
 }
 
+/* "warning: CLIENT: SASL METHOD authentication failed[: REASON][,
+ * sasl_username=USER]" (SCHEMA.md auth records). The user name is the
+ * client's text, so it is split off at the first ", sasl_username=". */
+static pt_ev_kind auth_failed(pu_cur c, pt_event *ev)
+{
+    static const pt_slice none = { NULL, 0 };
+    pt_client cl;
+    const char *m, *u;
+    size_t cn;
+    if (!pu_lit(&c, "warning: "))
+        return PT_EV_UNRECOGNISED;
+    cn = pt_parse_client(pu_rest(&c), &cl);
+    if (cn == 0)
+        return PT_EV_UNRECOGNISED;
+    c.p += cn;
+    if (!pu_lit(&c, ": SASL "))
+        return PT_EV_UNRECOGNISED;
+    m = c.p;
+    while (c.p < c.e && *c.p != ' ' && (unsigned char)*c.p > ' ' && c.p - m < 64)
+        c.p++;
+    pt_slice method = pu_sl(m, c.p);
+    if (c.p == m || !pu_lit(&c, " authentication failed"))
+        return PT_EV_UNRECOGNISED;
+    if (!pu_at_end(&c) && !pu_lit(&c, ": ") && !pu_lit(&c, ":")
+        && !pu_starts(c.p, c.e, ", sasl_username="))
+        return PT_EV_UNRECOGNISED;
+    u = pu_find(c.p, c.e, ", sasl_username=");
+    ev->reason = pu_sl(c.p, u ? u : c.e);
+    if (ev->reason.n == 0)
+        ev->reason = none;
+    if (u)
+        ev->sasl_username = pu_sl(u + 16, c.e);
+    ev->client = cl;
+    ev->sasl_method = method;
+    return PT_EV_AUTH_FAILED;
+}
+
 /* Parse an smtpd / qmqpd line: connect, disconnect, client=, TLS or action lines. */
 pt_ev_kind pt_parse_smtpd(pt_slice msg, pt_event *ev)
 {
@@ -237,6 +276,9 @@ pt_ev_kind pt_parse_smtpd(pt_slice msg, pt_event *ev)
     }
     k = tls_line(c, ev);
     if (k != PT_EV_UNRECOGNISED)
+        return k;
+    if (pu_starts(c.p, c.e, "warning: ")
+        && (k = auth_failed(c, ev)) != PT_EV_UNRECOGNISED)
         return k;
     q = pu_qid_prefix(&c, &qid);
     if (q == 0)

@@ -188,8 +188,9 @@ int pu_qid_prefix(pu_cur *c, pt_slice *qid)
     return 1;
 }
 
-/* Shared body of pu_addr_gt / pu_addr_comma. */
-static const char *addr_scan(const char *p, const char *e, char stop)
+/* Shared body of pu_addr_gt / pu_addr_comma; space_ok: unquoted spaces
+ * may occur (see pu_trailer_walk). */
+static const char *addr_scan(const char *p, const char *e, char stop, int space_ok)
 {
     int quoted = 0;
     while (p < e) {
@@ -206,7 +207,7 @@ static const char *addr_scan(const char *p, const char *e, char stop)
         } else {
             if (ch == (unsigned char)stop)
                 return p;
-            if (ch <= ' ' || ch == 0x7f)
+            if (ch < ' ' || ch == 0x7f || (ch == ' ' && !space_ok))
                 return NULL;
             if (ch == '"')
                 quoted = 1;
@@ -219,13 +220,13 @@ static const char *addr_scan(const char *p, const char *e, char stop)
 /* The next '>' in [p, e) outside a quoted local part; NULL if none or a space first. */
 const char *pu_addr_gt(const char *p, const char *e)
 {
-    return addr_scan(p, e, '>');
+    return addr_scan(p, e, '>', 0);
 }
 
 /* The next ',' in [p, e) outside quotes; NULL if none or a space first. */
 const char *pu_addr_comma(const char *p, const char *e)
 {
-    return addr_scan(p, e, ',');
+    return addr_scan(p, e, ',', 0);
 }
 
 /* Consume up to 4 digits at the cursor; 1 when there were 1 to 3. */
@@ -299,11 +300,11 @@ const char *pu_action_name(pt_slice a)
 {
     static const char *const same[] = {
         "reject", "reject_warning", "hold", "discard", "redirect", "filter",
-        "milter-reject", "milter-hold", "milter-discard", NULL
+        "replace", "prepend", "milter-reject", "milter-hold", "milter-discard",
+        NULL
     };
     static const char *const info[] = {
-        "info", "prepend", "replace", "strip", "bcc", "ignore", "dunno",
-        "ok", NULL
+        "info", "strip", "bcc", "ignore", "dunno", "ok", NULL
     };
     int i;
     for (i = 0; same[i]; i++)
@@ -391,8 +392,9 @@ static void walk(pu_tctx *t, const char *p, const char *e, int idx, int first)
     switch (i) {
     case 0:
     case 1:
-        for (g = pu_addr_gt(s, e); g != NULL && t->count < 2;
-             g = pu_addr_gt(g + 1, e)) {
+        /* with spaces allowed, an address ends at its first '>' */
+        for (g = addr_scan(s, e, '>', t->spaces); g != NULL && t->count < 2;
+             g = t->spaces ? NULL : addr_scan(g + 1, e, '>', 0)) {
             *f = pu_sl(s, g);
             walk(t, g + 1, e, i + 1, 0);
         }
@@ -418,10 +420,20 @@ static void walk(pu_tctx *t, const char *p, const char *e, int idx, int first)
     *f = no_slice;
 }
 
-/* Count the readings of [p, e) as a trailer (p after the ';'); first into t->best. */
+/* Count the readings of [p, e) as a trailer (p after the ';'); first into
+ * t->best. Addresses hold no unquoted space (Postfix quotes them) unless no
+ * reading exists without: smtpd logs an address it could not parse as the
+ * client sent it ("from=<Print Connections>"). */
 void pu_trailer_walk(pu_tctx *t, const char *p, const char *e)
 {
+    int budget = t->budget;
     walk(t, p, e, 0, 1);
+    if (t->count == 0 && !t->spaces && pu_findc(p, e, ' ') != NULL) {
+        t->spaces = 1;
+        t->budget = budget;
+        walk(t, p, e, 0, 1);
+        t->spaces = 0;
+    }
 }
 
 /* Skip a quoted local part echoed in text ("<\"...\"" with escapes). */

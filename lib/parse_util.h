@@ -134,6 +134,8 @@ typedef struct pu_tctx {
     int text_tail;              /* allow ": TEXT" after the fields (cleanup) */
     int budget;                 /* steps left; < 0 means gave up */
     int count;                  /* complete readings found (capped at 2) */
+    int spaces;                 /* addresses may hold unquoted spaces (the
+                                   second try of pu_trailer_walk) */
     pu_trailer cur, best;       /* the first reading found is in best */
 } pu_tctx;
 

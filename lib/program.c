@@ -61,6 +61,34 @@ int pt_relay_address(pt_slice relay, pt_slice *addr, int *is_socket)
     return 1;
 }
 
+/* Split a delivery's relay field ("host[ip]:port", "host[private/lmtp]",
+ * "host[/run/dovecot/lmtp]") into *r: name (not "unknown"), ip (not for a
+ * socket), port (-1 when absent). 0 when it has no "name[...]" shape
+ * ("none", "local", "dovecot"). */
+int pt_relay_split(pt_slice relay, pt_client *r)
+{
+    pt_slice addr;
+    int is_socket;
+    memset(r, 0, sizeof(*r));
+    r->port = -1;
+    if (!pt_relay_address(relay, &addr, &is_socket))
+        return 0;
+    const char *e = relay.p + relay.n, *rb = addr.p + addr.n;
+    if (!is_socket) {
+        pt_client c;
+        if (pt_parse_client(relay, &c) != relay.n)
+            return 0;
+        *r = c;
+        return 1;
+    }
+    if (rb + 1 != e)            /* a socket has no port */
+        return 0;
+    r->name = pu_sl(relay.p, addr.p - 1);
+    if (r->name.n == 0 || pt_slice_eq(r->name, "unknown"))
+        r->name = pu_sl(relay.p, relay.p);
+    return 1;
+}
+
 /* 1 when ch may appear between a client's brackets (IPv4, IPv6, scope, name). */
 static int ip_char(unsigned char ch)
 {

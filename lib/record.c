@@ -100,8 +100,8 @@ static void rcpt_object(pt_jw *w, const pt_rcpt *r, int msg_expired)
     if (r->relay) {
         pt_client rc;
         pt_slice rs = pt_slice_cstr(r->relay);
-        if (pt_parse_client(rs, &rc) == rs.n) {
-            if (rc.name.n && !pt_slice_eq(rc.name, "unknown"))
+        if (pt_relay_split(rs, &rc)) {
+            if (rc.name.n)
                 pt_jw_strn(w, "relay_host", rc.name.p, rc.name.n);
             if (rc.ip.n)
                 pt_jw_strn(w, "relay_ip", rc.ip.p, rc.ip.n);
@@ -308,6 +308,47 @@ void pt_record_emit_message(pt_core *c, pt_entry *e, int progress)
     emit(c);
 }
 
+/* The "client" object of a reject or auth record, from the line itself. */
+static void add_client(pt_jw *w, const pt_client *cl, pt_arena *scratch)
+{
+    int name = !pt_slice_empty(cl->name) && !pt_slice_eq(cl->name, "unknown");
+    int ip = !pt_slice_empty(cl->ip);
+    if (!name && !ip && cl->port < 0)
+        return;
+    pt_jw_obj(w, "client");
+    if (name)
+        add_slice(w, "name", cl->name, scratch);
+    if (ip)
+        add_slice(w, "ip", cl->ip, scratch);
+    add_int(w, "port", cl->port);
+    pt_jw_obj_end(w);
+}
+
+/* Build and emit the auth record of an AUTH_FAILED line (SCHEMA.md). */
+void pt_record_emit_auth(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    c->emit_id_len = 0;
+    pt_arena scratch = { 0 };
+    pt_jw *w = &c->jw;
+    pt_jw_reset(w);
+    pt_jw_obj(w, NULL);
+    pt_jw_str(w, "kind", "auth");
+    pt_jw_int(w, "schema", SCHEMA_VERSION);
+    add_slice(w, "host", l->host, &scratch);
+    add_time(w, "time", &l->time);
+    add_slice(w, "program", l->program, &scratch);
+    add_slice(w, "service", ev->prog.daemon, &scratch);
+    add_client(w, &ev->client, &scratch);
+    add_slice(w, "sasl_method", ev->sasl_method, &scratch);
+    if (!pt_slice_empty(ev->sasl_username))
+        add_slice(w, "sasl_username", ev->sasl_username, &scratch);
+    add_slice(w, "reason", ev->reason, &scratch);
+    pt_jw_obj_end(w);
+    c->st.rec_auth++;
+    emit(c);
+    pt_arena_free(&scratch);
+}
+
 /* Build and emit the reject record of a REJECT line. */
 void pt_record_emit_reject(pt_core *c, const pt_line *l, const pt_event *ev)
 {
@@ -330,17 +371,7 @@ void pt_record_emit_reject(pt_core *c, const pt_line *l, const pt_event *ev)
         pt_jw_str(w, "action", ev->action_name);
     else
         add_slice(w, "action", ev->action, &scratch);
-    int name = !pt_slice_empty(ev->client.name) && !pt_slice_eq(ev->client.name, "unknown");
-    int ip = !pt_slice_empty(ev->client.ip);
-    if (name || ip || ev->client.port >= 0) {
-        pt_jw_obj(w, "client");
-        if (name)
-            add_slice(w, "name", ev->client.name, &scratch);
-        if (ip)
-            add_slice(w, "ip", ev->client.ip, &scratch);
-        add_int(w, "port", ev->client.port);
-        pt_jw_obj_end(w);
-    }
+    add_client(w, &ev->client, &scratch);
     add_int(w, "smtp_code", ev->smtp_code);
     if (!pt_slice_empty(ev->dsn))
         add_slice(w, "dsn", ev->dsn, &scratch);

@@ -18,7 +18,7 @@ size_t pt_stats_json(const pt_stats *s, char *buf, size_t size)
         ",\"expired\":%" PRIu64 ",\"deleted\":%" PRIu64 ",\"rejected\":%" PRIu64
         ",\"discarded\":%" PRIu64 ",\"aborted\":%" PRIu64 ",\"timeout\":%" PRIu64
         ",\"evicted\":%" PRIu64 ",\"shutdown\":%" PRIu64 ",\"reject\":%" PRIu64
-        ",\"progress\":%" PRIu64 "},\"cache_entries\":%" PRIu64
+        ",\"progress\":%" PRIu64 ",\"auth\":%" PRIu64 "},\"cache_entries\":%" PRIu64
         ",\"cache_high_water\":%" PRIu64 ",\"evictions\":%" PRIu64
         ",\"timeouts\":%" PRIu64 ",\"sessions\":%" PRIu64
         ",\"sessions_evicted\":%" PRIu64 ",\"records_truncated\":%" PRIu64
@@ -26,7 +26,7 @@ size_t pt_stats_json(const pt_stats *s, char *buf, size_t size)
         s->lines_seen, s->lines_postfix, s->lines_parsed, s->lines_unrecognised,
         s->lines_malformed, s->rec_removed, s->rec_expired, s->rec_deleted,
         s->rec_rejected, s->rec_discarded, s->rec_aborted, s->rec_timeout,
-        s->rec_evicted, s->rec_shutdown, s->rec_reject, s->rec_progress,
+        s->rec_evicted, s->rec_shutdown, s->rec_reject, s->rec_progress, s->rec_auth,
         s->cache_entries, s->cache_high_water, s->evictions, s->timeouts,
         s->sessions, s->sessions_evicted, s->records_truncated, s->lines_duplicate,
         s->lines_late);

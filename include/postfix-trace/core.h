@@ -59,7 +59,7 @@ typedef struct pt_stats {
     uint64_t lines_malformed;
     uint64_t rec_removed, rec_expired, rec_deleted, rec_rejected, rec_discarded,
              rec_aborted, rec_timeout, rec_evicted, rec_shutdown,
-             rec_reject, rec_progress;
+             rec_reject, rec_progress, rec_auth;
     uint64_t cache_entries;
     uint64_t cache_high_water;
     uint64_t evictions;

@@ -31,7 +31,12 @@ typedef enum pt_ev_kind {
     PT_EV_REMOVED,              /* qmgr: QID: removed */
     PT_EV_DELIVERY,             /* delivery agent: QID: to=<R>, ... status=S (REPLY) */
     PT_EV_NOTIFICATION,         /* bounce: QID: sender non-delivery notification: NEWQID */
-    PT_EV_ADMIN                 /* postsuper: QID: removed|placed on hold|released ... */
+    PT_EV_ADMIN,                /* postsuper: QID: removed|placed on hold|released ... */
+    PT_EV_INFO,                 /* any other line with a queue ID prefix: an event
+                                   of its mail (action_name "info" or "warning",
+                                   text after "QID: ") */
+    PT_EV_AUTH_FAILED           /* smtpd: warning: CLIENT: SASL METHOD
+                                   authentication failed: REASON[, sasl_username=U] */
 } pt_ev_kind;
 
 /* pt_event.admin values (postsuper and qmgr administrative actions). */
@@ -92,7 +97,9 @@ typedef struct pt_event {
     pt_slice status;            /* "sent", "deferred", "bounced", "expired" ... */
     pt_slice dsn;               /* "5.1.1" */
     pt_slice reply;             /* text inside the final parentheses */
-    pt_slice queued_as;         /* next hop's queue ID from the reply */
+    pt_slice queued_as;         /* next hop's ID from the reply, whole */
+    int queued_as_qid;          /* 1 when queued_as has a Postfix queue ID's
+                                   shape (only then it may link a local mail) */
     pt_slice forwarded_as;      /* local: "forwarded as NEWQID" */
     int32_t smtp_code;          /* -1 when absent */
     int32_t conn_use;           /* -1 when absent */
@@ -146,6 +153,11 @@ int pt_program_is_postfix(pt_slice program);
 /* The address in a delivery's relay field: 1 with *addr (an IP, or a socket
  * path: *is_socket), 0 when it has none. */
 int pt_relay_address(pt_slice relay, pt_slice *addr, int *is_socket);
+
+/* Split a delivery's relay field into name, ip (not for a UNIX-domain
+ * socket: "host[private/dovecot-lmtp]") and port; 0 when it has no
+ * "name[...]" part ("none", "local"). Slices point into relay. */
+int pt_relay_split(pt_slice relay, pt_client *r);
 
 /* Parse "NAME[IP]:PORT" or "NAME[IP]" or "[IP]:PORT" at s; fills *c.
  * Returns bytes consumed, 0 when s does not start with a client. */

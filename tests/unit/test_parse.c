@@ -304,7 +304,7 @@ START_TEST(t_smtpd_known)
         "NOQUEUE: lost connection after RCPT",
         "setting up TLS connection from unknown[192.0.2.5]",
         "proxy-reject: END-OF-MESSAGE: 554 5.7.0 spam; from=<a@b> to=<c@d> proto=ESMTP helo=<x>",
-        "warning: unknown[192.0.2.5]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+        "warning: unknown[192.0.2.5]: SASL LOGIN authentication aborted",
         NULL
     };
     int i;
@@ -364,9 +364,19 @@ START_TEST(t_message_id)
     ck_sl(ev.message_id, "bare-id@x");
     ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: message-id=<>"), PT_EV_MESSAGE_ID);
     ck_sl(ev.message_id, "");
+    /* white space around the logged ID, inside and outside the brackets */
+    ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: message-id=<abc@x.example>  "), PT_EV_MESSAGE_ID);
+    ck_sl(ev.message_id, "abc@x.example");
+    ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: message-id=< abc@x.example >"), PT_EV_MESSAGE_ID);
+    ck_sl(ev.message_id, "abc@x.example");
+    ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: message-id=< >"), PT_EV_MESSAGE_ID);
+    ck_sl(ev.message_id, "");
     ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: message-id=<<a>>"), PT_EV_MESSAGE_ID);
     ck_sl(ev.message_id, "<a>");
-    ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: resent-message-id=<r@x>"), PT_EV_KNOWN);
+    /* any other queue-ID line: an event of its mail */
+    ck_assert_int_eq(parse("postfix/cleanup", "4B3C21A2F3: resent-message-id=<r@x>"), PT_EV_INFO);
+    ck_assert_str_eq(ev.action_name, "info");
+    ck_sl(ev.text, "resent-message-id=<r@x>");
 }
 END_TEST
 
@@ -401,7 +411,7 @@ START_TEST(t_cleanup_action)
     ck_sl(ev.reason, "other@example.net");
 
     ck_assert_int_eq(parse("postfix/cleanup", "5D6E7F8A9B: prepend: header Received: from x by y from h.example[192.0.2.1]; from=<a@example.com> to=<b@example.org> proto=SMTP helo=<h>: X-Tag: 1"), PT_EV_CLEANUP_ACTION);
-    ck_assert_str_eq(ev.action_name, "info");
+    ck_assert_str_eq(ev.action_name, "prepend");
     ck_sl(ev.reason, "X-Tag: 1");
     ck_sl(ev.stage, "header Received");
 
@@ -427,7 +437,8 @@ START_TEST(t_cleanup_action)
     ck_sl(ev.reason, "c@example.net");
 
     /* a cleanup warning that is no header check */
-    ck_assert_int_eq(parse("postfix/cleanup", "5D6E7F8A9B: warning: milter unix:/run/m.sock: can't read SMFIC_BODYEOB reply packet header"), PT_EV_KNOWN);
+    ck_assert_int_eq(parse("postfix/cleanup", "5D6E7F8A9B: warning: milter unix:/run/m.sock: can't read SMFIC_BODYEOB reply packet header"), PT_EV_INFO);
+    ck_assert_str_eq(ev.action_name, "warning");
     ck_assert_int_eq(parse("postfix/cleanup", "warning: 5D6E7F8A9B: sender_canonical_maps map lookup problem"), PT_EV_KNOWN);
 }
 END_TEST
@@ -451,7 +462,10 @@ START_TEST(t_qmgr)
     ck_assert_int_eq(ev.force_expired, 1);
     ck_assert_int_eq(parse("postfix/qmgr", "4B3C21A2F3: removed"), PT_EV_REMOVED);
     ck_sl(ev.queue_id, "4B3C21A2F3");
-    ck_assert_int_eq(parse("postfix/qmgr", "4B3C21A2F3: skipped, still being delivered"), PT_EV_KNOWN);
+    ck_assert_int_eq(parse("postfix/qmgr", "4B3C21A2F3: skipped, still being delivered"), PT_EV_INFO);
+    ck_sl(ev.queue_id, "4B3C21A2F3");
+    ck_sl(ev.text, "skipped, still being delivered");
+    ck_assert_str_eq(ev.action_name, "info");
     ck_assert_int_eq(parse("postfix/qmgr", "warning: qmgr_active_corrupt: save corrupt file queue active id 4B3C21A2F3: No such file"), PT_EV_KNOWN);
     ck_assert_int_eq(parse("postfix/qmgr", "4B3C21A2F3: to=<b@example.org>, relay=none, delay=301, delays=300/1/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to mx.example.org[192.0.2.9]:25: Connection refused)"), PT_EV_DELIVERY);
     ck_sl(ev.status, "deferred");
@@ -568,22 +582,94 @@ START_TEST(t_delivery_local)
 }
 END_TEST
 
+/* SASL authentication failures (SCHEMA.md auth records). */
+START_TEST(t_auth_failed)
+{
+    ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]:4321: SASL LOGIN authentication failed: UGFzc3dvcmQ6"), PT_EV_AUTH_FAILED);
+    ck_sl(ev.sasl_method, "LOGIN");
+    ck_sl(ev.reason, "UGFzc3dvcmQ6");
+    ck_absent(ev.sasl_username);
+    ck_absent(ev.client.name);
+    ck_sl(ev.client.ip, "192.0.2.5");
+    ck_assert_int_eq(ev.client.port, 4321);
+    ck_assert_int_eq(parse("postfix/submission/smtpd", "warning: h.example[192.0.2.5]: SASL PLAIN authentication failed: authentication failure, sasl_username=a b@x, sasl_username=y"), PT_EV_AUTH_FAILED);
+    ck_sl(ev.client.name, "h.example");
+    ck_sl(ev.reason, "authentication failure");
+    ck_sl(ev.sasl_username, "a b@x, sasl_username=y");   /* the client's text, whole */
+    ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]: SASL PLAIN authentication failed: , sasl_username=u"), PT_EV_AUTH_FAILED);
+    ck_absent(ev.reason);
+    ck_sl(ev.sasl_username, "u");
+    ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]: SASL CRAM-MD5 authentication failed"), PT_EV_AUTH_FAILED);
+    ck_sl(ev.sasl_method, "CRAM-MD5");
+    ck_absent(ev.reason);
+    /* other shapes stay plain warnings */
+    ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]: SASL LOGIN authentication failedX"), PT_EV_KNOWN);
+    ck_assert_int_eq(parse("postfix/smtpd", "warning: SASL authentication failure: Password verification failed"), PT_EV_KNOWN);
+}
+END_TEST
+
+/* Fields that were wrong before (issue 8): queued_as whole, relays on
+ * sockets, addresses with unquoted spaces in a reject's trailer. */
+START_TEST(t_fields_whole)
+{
+    pt_client r;
+    ck_assert_int_eq(parse("postfix/smtp", "4B3C21A2F3: to=<b@example.org>, relay=x.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as C789453108_48E0164F)"), PT_EV_DELIVERY);
+    ck_sl(ev.queued_as, "C789453108_48E0164F");
+    ck_assert_int_eq(ev.queued_as_qid, 0);
+    ck_assert_int_eq(parse("postfix/smtp", "4B3C21A2F3: to=<b@example.org>, relay=127.0.0.1[127.0.0.1]:10025, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 5D6E7F8A9B)"), PT_EV_DELIVERY);
+    ck_sl(ev.queued_as, "5D6E7F8A9B");
+    ck_assert_int_eq(ev.queued_as_qid, 1);
+    ck_assert_int_eq(pt_relay_split(pt_slice_cstr("mail.example.com[private/dovecot-lmtp]"), &r), 1);
+    ck_sl(r.name, "mail.example.com");
+    ck_absent(r.ip);
+    ck_assert_int_eq(r.port, -1);
+    ck_assert_int_eq(pt_relay_split(pt_slice_cstr("mx.example[/var/run/dovecot/lmtp]"), &r), 1);
+    ck_sl(r.name, "mx.example");
+    ck_assert_int_eq(pt_relay_split(pt_slice_cstr("mx.example[192.0.2.1]:25"), &r), 1);
+    ck_sl(r.ip, "192.0.2.1");
+    ck_assert_int_eq(r.port, 25);
+    ck_assert_int_eq(pt_relay_split(pt_slice_cstr("none"), &r), 0);
+    ck_assert_int_eq(pt_relay_split(pt_slice_cstr("x[private/lmtp]:24"), &r), 0);
+    ck_assert_int_eq(parse("postfix/smtpd", "NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 504 5.5.2 <Print Connections>: Sender address rejected: need fully-qualified address; from=<Print Connections> to=<a@example.org> proto=ESMTP helo=<PRINTER>"), PT_EV_REJECT);
+    ck_sl(ev.from, "Print Connections");
+    ck_sl(ev.to, "a@example.org");
+    ck_sl(ev.helo, "PRINTER");
+    ck_sl(ev.reason, "<Print Connections>: Sender address rejected: need fully-qualified address");
+    ck_assert_int_eq(parse("postfix/cleanup", "5D6E7F8A9B: replace: header Subject: hi from h.example[192.0.2.1]; from=<a@example.com> to=<b@example.org> proto=SMTP helo=<h>: Subject: [SPAM] hi"), PT_EV_CLEANUP_ACTION);
+    ck_assert_str_eq(ev.action_name, "replace");
+}
+END_TEST
+
 START_TEST(t_delivery_known)
 {
     static const char *const lines[] = {
-        "4B3C21A2F3: host mx.example.org[192.0.2.25] said: 450 4.7.1 Greylisted (in reply to RCPT TO command)",
         "connect to mx.example.org[192.0.2.25]:25: Connection refused",
-        "4B3C21A2F3: lost connection with mx.example.org[192.0.2.25] while sending RCPT TO",
         "Untrusted TLS connection established to mx.example.org[192.0.2.25]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
-        "4B3C21A2F3: enabling PIX workarounds: disable_esmtp delay_dotcrlf for mx.example.org[192.0.2.25]:25",
         "warning: problem talking to service private/scache: Connection timed out",
         NULL
     };
+    /* a delivery agent's other queue-ID lines: events of the mail (SCHEMA.md) */
+    static const char *const info[] = {
+        "host mx.example.org[192.0.2.25] said: 450 4.7.1 Greylisted (in reply to RCPT TO command)",
+        "host mx.example.org[192.0.2.25] refused to talk to me: 554 5.7.1 go away",
+        "lost connection with mx.example.org[192.0.2.25] while sending RCPT TO",
+        "conversation with mx.example.org[192.0.2.25] timed out while receiving the initial server greeting",
+        "enabling PIX workarounds: disable_esmtp delay_dotcrlf for mx.example.org[192.0.2.25]:25",
+        NULL
+    };
     int i;
+    char buf[512];
     for (i = 0; lines[i]; i++)
         ck_assert_msg(parse("postfix/smtp", lines[i]) == PT_EV_KNOWN, "%s", lines[i]);
-    ck_assert_int_eq(parse("postfix/smtp", "4B3C21A2F3: host mx.example.org[192.0.2.25] said: 450 x"), PT_EV_KNOWN);
-    ck_sl(ev.queue_id, "4B3C21A2F3");
+    for (i = 0; info[i]; i++) {
+        snprintf(buf, sizeof buf, "4B3C21A2F3: %s", info[i]);
+        ck_assert_msg(parse("postfix/smtp", buf) == PT_EV_INFO, "%s", buf);
+        ck_sl(ev.queue_id, "4B3C21A2F3");
+        ck_sl(ev.text, info[i]);
+        ck_assert_str_eq(ev.action_name, "info");
+    }
+    ck_assert_int_eq(parse("postfix/smtp", "4B3C21A2F3: warning: TLS library problem"), PT_EV_INFO);
+    ck_assert_str_eq(ev.action_name, "warning");
     /* a cut-off status line is not KNOWN */
     ck_assert_int_eq(parse("postfix/smtp", "4B3C21A2F3: to=<bob@example.org>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to"), PT_EV_UNRECOGNISED);
     ck_absent(ev.to);
@@ -757,7 +843,7 @@ START_TEST(t_truncate_everywhere)
                       || i == 19, "full line %d: kind %d", i, full);
         for (k = 0; k < n; k++) {
             pt_ev_kind kk = parse_n(all_lines[i].prog, all_lines[i].msg, k);
-            ck_assert(kk >= PT_EV_NOT_POSTFIX && kk <= PT_EV_ADMIN);
+            ck_assert(kk >= PT_EV_NOT_POSTFIX && kk <= PT_EV_AUTH_FAILED);
             /* any slice the parser filled lies within the message */
             if (ev.to.p)
                 ck_assert(ev.to.p >= g_msg && ev.to.p + ev.to.n <= g_msg + k);
@@ -903,6 +989,8 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, t_delivery_smtp);
     tcase_add_test(tc, t_delivery_local);
     tcase_add_test(tc, t_delivery_known);
+    tcase_add_test(tc, t_auth_failed);
+    tcase_add_test(tc, t_fields_whole);
     tcase_add_test(tc, t_bounce);
     tcase_add_test(tc, t_other);
     tcase_add_test(tc, t_queue_ids);
