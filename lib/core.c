@@ -39,10 +39,15 @@ pt_core *pt_core_new(const pt_core_options *o, pt_record_sink sink, void *ctx)
         || o->max_recipients == 0 || o->max_events == 0 || o->max_raw_lines == 0
         || o->max_text < 64 || o->reorder_window < 0)
         return NULL;
+    pt_names names;
+    if (pt_names_parse(o->program_prefix ? o->program_prefix : "postfix", &names))
+        return NULL;
     pt_core *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->opt = *o;
+    c->opt.program_prefix = NULL;       /* the caller's string: read into names */
+    c->names = names;
     c->sink = sink;
     c->sink_ctx = ctx;
     if (pt_table_init(&c->entries) || pt_table_init(&c->sessions) || pt_table_init(&c->hosts)
@@ -1155,6 +1160,17 @@ static void on_cleanup_action(pt_core *c, const pt_line *l, const pt_event *ev)
         finish(c, e, PT_END_DISCARDED);
 }
 
+/* Does e still wait in the queue: no recipient seen, or one deferred? */
+static int still_queued(const pt_entry *e)
+{
+    if (e->n_rcpts == 0 && e->n_overflow == 0)
+        return 1;
+    for (uint32_t i = 0; i < e->n_rcpts; i++)
+        if (e->rcpts[i].status && strcmp(e->rcpts[i].status, "deferred") == 0)
+            return 1;
+    return (e->overflow_status_mask & (1u << PT_ST_DEFERRED)) != 0;
+}
+
 /* Fold one parsed line into the state. */
 static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
 {
@@ -1237,6 +1253,12 @@ static void dispatch(pt_core *c, const pt_line *l, const pt_event *ev)
         if (!e)
             break;
         touch(c, e, l);
+        if (ev->daemon_inferred && !e->expired && still_queued(e)) {
+            /* "QID: removed" without its daemon's name: qmgr removes a mail
+               whose recipients are done, so this is postsuper's delete */
+            finish(c, e, PT_END_DELETED);
+            break;
+        }
         e->qmgr_seen = 1;
         finish(c, e, e->expired ? PT_END_EXPIRED : PT_END_REMOVED);
         break;
@@ -1341,7 +1363,7 @@ static void fold_line(pt_core *c, const pt_line *l, int64_t arrival)
         return;
     }
     pt_event ev;
-    pt_parse(l, &ev);
+    pt_parse_names(l, &c->names, &ev);
     fold_event(c, l, &ev);
     end_closing_sessions(c, pt_time_usec(&l->time));
     pt_core_enforce_bound(c);
@@ -1438,7 +1460,7 @@ static void fold_bucket(pt_core *c, pt_bucket *b)
     for (pt_held *p = b->head; p; p = p->next, n++) {
         v[n].l = &p->line;
         v[n].idx = n;
-        pt_parse(&p->line, &ev[n]);
+        pt_parse_names(&p->line, &c->names, &ev[n]);
         v[n].rank = pt_event_rank(&ev[n]);
         v[n].qid = ev[n].queue_id;
         v[n].key = (uint64_t)phase_of(&ev[n], v[n].rank) << 56;
@@ -1479,6 +1501,16 @@ static void release_due(pt_core *c, int64_t now, int all)
     }
 }
 
+/* A UTF-8 byte order mark at the start of an RFC 5424 MSG is no text. */
+static pt_slice without_bom(pt_slice m)
+{
+    if (m.p && m.n >= 3 && memcmp(m.p, "\xEF\xBB\xBF", 3) == 0) {
+        m.p += 3;
+        m.n -= 3;
+    }
+    return m;
+}
+
 /* Hand one line that arrived at `now` to the core. */
 void pt_core_feed_at(pt_core *c, const pt_line *l, int64_t now)
 {
@@ -1487,8 +1519,12 @@ void pt_core_feed_at(pt_core *c, const pt_line *l, int64_t now)
         c->st.lines_malformed++;
         return;
     }
-    if (!pt_program_is_postfix(l->program))
+    pt_prog_kind kind = pt_program_kind(l->program, &c->names);
+    if (kind == PT_PROG_OTHER)
         return;                         /* not Postfix: held nowhere, moves no clock */
+    pt_line nl = *l;
+    nl.msg = without_bom(l->msg);
+    l = &nl;
     if (c->opt.reorder_window <= 0 || pt_reorder_add(&c->ro, l, now) != 0)
         fold_line(c, l, now);
     release_due(c, now, 0);

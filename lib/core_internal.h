@@ -80,6 +80,7 @@ struct pt_core {
                                    stop's: after a checkpoint they are folded in and
                                    journaled as records, not as lines) */
     pt_reorder ro;
+    pt_names names;             /* syslog names that count as Postfix */
     pt_stats st;
     pt_jw jw;                   /* record text being built */
     char emit_id[PT_ENTRY_ID_MAX];  /* id of the record being emitted ... */

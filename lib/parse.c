@@ -92,15 +92,31 @@ static pt_ev_kind info_line(pt_slice msg, pt_event *ev)
     return PT_EV_INFO;
 }
 
-/* Parse one line into *ev: split the program, dispatch on the daemon; returns ev->kind. */
+/* Parse one line into *ev with the default names ("postfix"). */
 pt_ev_kind pt_parse(const pt_line *line, pt_event *ev)
+{
+    return pt_parse_names(line, NULL, ev);
+}
+
+/* Parse one line into *ev: split the program, dispatch on the daemon; returns ev->kind. */
+pt_ev_kind pt_parse_names(const pt_line *line, const pt_names *names, pt_event *ev)
 {
     pt_slice d, msg = line->msg;
     pt_ev_kind k;
     pt_program prog;
 
     event_reset(ev);
-    if (!pt_program_split(line->program, &prog)) {
+    switch (pt_program_kind(line->program, names)) {
+    case PT_PROG_DAEMON:
+        pt_program_split_names(line->program, names, &prog);
+        break;
+    case PT_PROG_BARE:                  /* "postfix": the text tells the daemon */
+        prog.syslog_name = line->program;
+        prog.transport = pt_slice_make(line->program.p + line->program.n, 0);
+        prog.daemon = pt_slice_cstr(pt_infer_daemon(msg));
+        ev->daemon_inferred = 1;
+        break;
+    default:
         ev->kind = PT_EV_NOT_POSTFIX;
         return ev->kind;
     }

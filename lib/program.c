@@ -1,29 +1,85 @@
 /*
- * program.c - program names ("postfix-out/amavis/smtp") and client
- * addresses ("name[ip]:port") as Postfix writes them.
+ * program.c - program names ("postfix-out/amavis/smtp": which count as
+ * Postfix, see pt_names), relays and client addresses ("name[ip]:port") as
+ * Postfix writes them.
  * Allocates nothing; the filled slices point into the input (the line).
  */
 #include <string.h>
 #include "postfix-trace/event.h"
 #include "parse_util.h"
 
-/* Split a program name ("postfix/submission/smtpd") into *out; 1 if Postfix. */
-int pt_program_split(pt_slice program, pt_program *out)
+/* The names that count as Postfix when none are configured. */
+static const pt_names default_names = { 1, { 7 }, { "postfix" } };
+
+/* Read a comma-separated list of syslog_name prefixes ("postfix,mta") into
+ * *out; -1 when it is empty, too long, or holds an empty, over-long or
+ * non-printable name, or one with '/'. */
+int pt_names_parse(const char *list, pt_names *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (list == NULL)
+        return -1;
+    const char *p = list;
+    for (;;) {
+        const char *q = p;
+        while (*q && *q != ',')
+            q++;
+        size_t n = (size_t)(q - p);
+        if (n == 0 || n >= PT_NAME_LEN || out->n >= PT_NAMES_MAX)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 0x7f || p[i] == '/')
+                return -1;
+        memcpy(out->name[out->n], p, n);
+        out->len[out->n++] = (uint8_t)n;
+        if (*q == '\0')
+            return 0;
+        p = q + 1;
+    }
+}
+
+/* 1 when the syslog name's first part [p, e) starts with one of names. */
+static int name_counts(const char *p, const char *e, const pt_names *names)
+{
+    if (names == NULL)
+        names = &default_names;
+    for (int i = 0; i < names->n; i++)
+        if ((size_t)(e - p) >= names->len[i]
+            && memcmp(p, names->name[i], names->len[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* How a program name counts (names NULL: "postfix"): PT_PROG_DAEMON for
+ * "NAME.../daemon", PT_PROG_BARE for a syslog name without its daemon
+ * ("postfix", as rsyslog relays it), PT_PROG_OTHER for anything else. */
+pt_prog_kind pt_program_kind(pt_slice program, const pt_names *names)
+{
+    const char *p = program.p, *e = p + program.n;
+    if (p == NULL || program.n == 0)
+        return PT_PROG_OTHER;
+    const char *first = pu_findc(p, e, '/');
+    if (!name_counts(p, first ? first : e, names))
+        return PT_PROG_OTHER;
+    if (first == NULL)
+        return PT_PROG_BARE;
+    return e[-1] == '/' ? PT_PROG_OTHER : PT_PROG_DAEMON;
+}
+
+/* Split a program name ("postfix/submission/smtpd") into *out; 1 if it
+ * names a daemon of one of names (NULL: "postfix"). */
+int pt_program_split_names(pt_slice program, const pt_names *names, pt_program *out)
 {
     const char *p = program.p, *e, *first, *last;
     memset(out, 0, sizeof(*out));
-    if (p == NULL || program.n == 0)
+    if (pt_program_kind(program, names) != PT_PROG_DAEMON)
         return 0;
     e = p + program.n;
     first = pu_findc(p, e, '/');
-    if (first == NULL || !pu_starts(p, first, "postfix"))
-        return 0;
     last = e;
     while (last > p && last[-1] != '/')
         last--;
     /* last is the start of the daemon part; last - 1 is a '/' */
-    if (last == e)
-        return 0;
     out->syslog_name = pu_sl(p, last - 1);
     out->daemon = pu_sl(last, e);
     if (last - 1 > first)
@@ -33,15 +89,16 @@ int pt_program_split(pt_slice program, pt_program *out)
     return 1;
 }
 
-/* Does the program name a Postfix daemon (as pt_program_split says, without
- * splitting it)? */
+/* Split a program name with the default names ("postfix"); 1 if Postfix. */
+int pt_program_split(pt_slice program, pt_program *out)
+{
+    return pt_program_split_names(program, NULL, out);
+}
+
+/* Does the program name a Postfix daemon (as pt_program_split says)? */
 int pt_program_is_postfix(pt_slice program)
 {
-    const char *p = program.p, *e = p + program.n;
-    if (!p || program.n < 9 || memcmp(p, "postfix", 7) != 0 || e[-1] == '/')
-        return 0;
-    const char *first = pu_findc(p, e, '/');
-    return first != NULL && first > p;
+    return pt_program_kind(program, NULL) == PT_PROG_DAEMON;
 }
 
 /* The address part of a delivery's relay ("host[ip]:port", or

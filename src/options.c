@@ -36,6 +36,9 @@ static const char usage_text[] =
 "                      10000; 0: none), so lines written out of order (a\n"
 "                      daemon with several workers) are folded in in order of\n"
 "                      time, and lines of one timestamp in a canonical order\n"
+"  --program-prefix=LIST  syslog names that count as Postfix, comma-separated\n"
+"                      (default \"postfix\": postfix, postfix-out, ...); a name\n"
+"                      without \"/daemon\" gets its daemon from the text\n"
 "  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
 "  --stats             print the counters as one JSON object on standard error\n"
 "\n"
@@ -80,7 +83,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
 {
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
            O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
-           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER };
+           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
         { "max-entries", required_argument, NULL, O_MAX },
@@ -100,6 +103,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "max-raw-lines", required_argument, NULL, O_MAX_RAW },
         { "max-text-bytes", required_argument, NULL, O_MAX_TEXT },
         { "reorder-window", required_argument, NULL, O_REORDER },
+        { "program-prefix", required_argument, NULL, O_PREFIX },
         { NULL, 0, NULL, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -162,6 +166,17 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
             }
             o->core.reorder_window = v;
             break;
+        case O_PREFIX: {
+            pt_names names;
+            if (pt_names_parse(optarg, &names)) {
+                fprintf(err, "postfix-trace: --program-prefix: '%s' is not a comma-separated "
+                        "list of up to %d names (no '/', no spaces, each under %d bytes)\n",
+                        optarg, PT_NAMES_MAX, PT_NAME_LEN);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->core.program_prefix = optarg;
+            break;
+        }
         case O_RAW:
             o->core.include_raw = 1;
             break;

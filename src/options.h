@@ -6,6 +6,7 @@
 #define PT_OPTIONS_H
 
 #include "postfix-trace/core.h"
+#include "postfix-trace/event.h"
 #include "explain.h"
 
 #define PT_CLI_REORDER_WINDOW 10000     /* lines a line may come late by */

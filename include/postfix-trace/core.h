@@ -45,6 +45,9 @@ typedef struct pt_core_options {
                                    come (default 0) */
     size_t reorder_max_bytes;   /* lines held at most (default 32 MiB); beyond,
                                    the oldest go early */
+    const char *program_prefix; /* comma-separated syslog_name prefixes that
+                                   count as Postfix (default "postfix"); read
+                                   by pt_core_new, not kept */
     int quiet_clock;            /* arrival stamps are monotonic microseconds:
                                    pt_core_tick moves a quiet host's clock on by
                                    how long it has been quiet (the daemons) */

@@ -128,13 +128,48 @@ typedef struct pt_event {
                                  * "milter-reject", "milter-hold",
                                  * "milter-discard", "info"); a static
                                  * string, NULL when the line has no action */
+    int daemon_inferred;        /* the program name had no daemon part: prog.daemon
+                                   was inferred from the text (pt_infer_daemon) */
     pt_slice sasl_sender;       /* CLIENT: sasl_sender=S */
     pt_slice orig_queue_id;     /* CLIENT: orig_queue_id=QID (XFORWARD) */
 } pt_event;
 
+/* The syslog names that count as Postfix: a program whose first part starts
+ * with one of them ("postfix" takes "postfix", "postfix-out", ...). Small
+ * and self-contained: copied by value. */
+#define PT_NAMES_MAX 8
+#define PT_NAME_LEN 32
+typedef struct pt_names {
+    int n;
+    uint8_t len[PT_NAMES_MAX];
+    char name[PT_NAMES_MAX][PT_NAME_LEN];
+} pt_names;
+
+/* Read a comma-separated list ("postfix,mta") into *out; 0, or -1 when it
+ * is empty, over-long, or a name holds '/', white space or control bytes. */
+int pt_names_parse(const char *list, pt_names *out);
+
+/* How a program name counts. */
+typedef enum pt_prog_kind {
+    PT_PROG_OTHER = 0,          /* not Postfix */
+    PT_PROG_DAEMON,             /* "postfix/smtpd", "postfix-out/amavis/smtp" */
+    PT_PROG_BARE                /* "postfix": the daemon part lost (rsyslog's
+                                   RFC 5424 APP-NAME), or postfix(1) itself */
+} pt_prog_kind;
+
+/* Classify a program name against names (NULL: "postfix"). */
+pt_prog_kind pt_program_kind(pt_slice program, const pt_names *names);
+
+/* The daemon that logs msg, inferred from its text alone (for a bare
+ * program name); "postfix" when no shape tells. A static string. */
+const char *pt_infer_daemon(pt_slice msg);
+
 /* Parse one line into *ev. Always fills ev->kind; never reads outside the
  * line's slices. Returns ev->kind. */
 pt_ev_kind pt_parse(const pt_line *line, pt_event *ev);
+
+/* pt_parse with the names that count as Postfix (NULL: "postfix"). */
+pt_ev_kind pt_parse_names(const pt_line *line, const pt_names *names, pt_event *ev);
 
 /* The line's place in a mail's life cycle (connect < client= < cleanup <
  * qmgr < delivery < notification < removed < disconnect): the canonical
@@ -145,6 +180,9 @@ int pt_event_rank(const pt_event *ev);
 /* Split a program name ("postfix/submission/smtpd") into *out. Returns 1 if
  * it names a Postfix daemon (first part starts with "postfix"), else 0. */
 int pt_program_split(pt_slice program, pt_program *out);
+
+/* pt_program_split with the names that count as Postfix (NULL: "postfix"). */
+int pt_program_split_names(pt_slice program, const pt_names *names, pt_program *out);
 
 /* 1 if the program names a Postfix daemon, as pt_program_split says, but
  * cheaper (the core's first look at every line). */

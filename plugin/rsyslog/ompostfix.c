@@ -9,7 +9,7 @@
  *          maxEntries="100000" idleTimeout="7200" linger="2"
  *          includeRaw="off" emitDeferred="off"
  *          stateFile="/var/spool/rsyslog/ompostfix.state" checkpointInterval="10"
- *          reorderWindow="2")
+ *          reorderWindow="2" programPrefix="postfix")
  *
  * The action gets the message object (OMSR_TPL_AS_MSG) and hands its parsed
  * fields - time reported, HOSTNAME, program and pid (from the TAG for RFC 3164,
@@ -73,6 +73,7 @@
 /* After rsyslog's headers (the core's API uses no JSON library types). */
 #include "postfix-trace/core.h"
 #include "postfix-trace/line.h"
+#include "postfix-trace/event.h"
 #include "postfix-trace/runner.h"
 
 MODULE_TYPE_OUTPUT
@@ -121,6 +122,7 @@ typedef struct _instanceData {
     char *rulesetName;          /* target ruleset or NULL */
     ruleset_t *pRuleset;
     char *stateFile;
+    char *programPrefix;        /* syslog names that count as Postfix, or NULL */
     pt_runner_options opt;      /* file / stateFile point at the strings above */
 
     /* run time, all guarded by mut */
@@ -173,6 +175,7 @@ static struct cnfparamdescr actpdescr[] = {
     { "maxrawlines", eCmdHdlrString, 0 },
     { "maxtextbytes", eCmdHdlrString, 0 },
     { "reorderwindow", eCmdHdlrString, 0 },
+    { "programprefix", eCmdHdlrString, 0 },
     { "orderby", eCmdHdlrString, 0 }
 };
 static struct cnfparamblk actpblk = {
@@ -425,6 +428,7 @@ CODESTARTfreeInstance
     free(pData->file);
     free(pData->rulesetName);
     free(pData->stateFile);
+    free(pData->programPrefix);
 ENDfreeInstance
 
 BEGINfreeWrkrInstance
@@ -724,6 +728,17 @@ CODESTARTnewActInst
             LogMsg(0, NO_ERRCODE, LOG_INFO, "ompostfix: parameter 'orderBy' is no longer "
                    "needed and is ignored: lines are put in order of time, and lines of one "
                    "timestamp in a canonical order, within reorderWindow");
+        } else if(!strcmp(pname, "programprefix")) {
+            pt_names names;
+            if(pt_names_parse(sval, &names) != 0) {
+                LogError(0, RS_RET_PARAM_ERROR, "ompostfix: parameter 'programPrefix': invalid "
+                         "value '%s' (comma-separated syslog names, up to %d, no '/' or spaces)",
+                         sval, PT_NAMES_MAX);
+                ABORT_FINALIZE(RS_RET_PARAM_ERROR);
+            }
+            free(pData->programPrefix);
+            pData->programPrefix = sval;
+            sval = NULL;
         } else if(!strcmp(pname, "reorderwindow")) {
             double d;
             if(parseSeconds(sval, &d) != 0 || d > 60) {
@@ -792,6 +807,7 @@ CODESTARTnewActInst
 
     pData->opt.file = pData->file;
     pData->opt.state_file = pData->stateFile;
+    pData->opt.core.program_prefix = pData->programPrefix;
     if((pData->runner = pt_runner_new(&pData->opt, pData->rulesetName ? submitRecord : NULL,
                                       reportCondition, pData)) == NULL) {
         LogError(0, RS_RET_OUT_OF_MEMORY, "ompostfix: cannot create the correlation core");

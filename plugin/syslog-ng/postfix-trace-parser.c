@@ -23,6 +23,7 @@ static CfgLexerKeyword postfix_trace_keywords[] = {
     { "state_file",        KW_STATE_FILE },
     { "checkpoint_interval", KW_CHECKPOINT_INTERVAL },
     { "reorder_window",    KW_REORDER_WINDOW },
+    { "program_prefix",    KW_PROGRAM_PREFIX },
     { "records_per_tick",  KW_RECORDS_PER_TICK },
     { "inject_mode",       KW_INJECT_MODE },
     { "persist_name",      KW_PT_PERSIST_NAME },

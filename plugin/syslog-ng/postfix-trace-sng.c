@@ -24,6 +24,7 @@
  */
 #include "postfix-trace-sng.h"
 #include "postfix-trace-msg.h"
+#include "postfix-trace/event.h"
 
 #include "logpipe.h"
 #include "messages.h"
@@ -71,6 +72,7 @@ typedef struct PtSngParser {
     pt_runner_options opt;      /* file and state_file stay NULL here */
     gchar *state_file;
     gchar *persist_name_opt;
+    gchar *program_prefix;      /* program-prefix(), or NULL: "postfix" */
     gint inject_mode;
     gint records_per_tick;
     gint clone_id;
@@ -113,6 +115,18 @@ pt_sng_set_state_file(LogParser *s, const gchar *path)
     PtSngParser *self = (PtSngParser *) s;
     g_free(self->state_file);
     self->state_file = (path && *path) ? g_strdup(path) : NULL;
+}
+
+gboolean
+pt_sng_set_program_prefix(LogParser *s, const gchar *list)
+{
+    PtSngParser *self = (PtSngParser *) s;
+    pt_names names;
+    if (pt_names_parse(list, &names) != 0)
+        return FALSE;
+    g_free(self->program_prefix);
+    self->program_prefix = g_strdup(list);
+    return TRUE;
 }
 
 void
@@ -180,6 +194,7 @@ shared_new(const PtSngParser *self, const gchar *state_file)
     PtShared *sh = g_new0(PtShared, 1);
     pt_runner_options o = self->opt;
     o.state_file = state_file;
+    o.core.program_prefix = self->program_prefix;
     g_mutex_init(&sh->lock);
     g_queue_init(&sh->fifo);
     sh->name = g_strdup(self->instance);
@@ -493,6 +508,8 @@ pt_sng_clone(LogPipe *s)
     pt_sng_set_state_file(&c->super, self->state_file);
     if (self->persist_name_opt)
         pt_sng_set_persist_name(&c->super, self->persist_name_opt);
+    if (self->program_prefix)
+        pt_sng_set_program_prefix(&c->super, self->program_prefix);
     c->inject_mode = self->inject_mode;
     c->records_per_tick = self->records_per_tick;
     log_parser_set_template(&c->super, log_template_ref(self->super.template));
@@ -510,6 +527,7 @@ pt_sng_free(LogPipe *s)
     PtSngParser *self = (PtSngParser *) s;
     g_free(self->state_file);
     g_free(self->persist_name_opt);
+    g_free(self->program_prefix);
     g_free(self->instance);
     log_parser_free_method(s);
 }

@@ -23,6 +23,7 @@ void pt_sng_set_max_text_bytes(LogParser *s, gint n);
 void pt_sng_set_state_file(LogParser *s, const gchar *path);
 void pt_sng_set_checkpoint_interval(LogParser *s, gdouble sec);
 void pt_sng_set_reorder_window(LogParser *s, gdouble sec);
+gboolean pt_sng_set_program_prefix(LogParser *s, const gchar *list);
 void pt_sng_set_records_per_tick(LogParser *s, gint n);
 gboolean pt_sng_set_inject_mode(LogParser *s, const gchar *mode);
 void pt_sng_set_persist_name(LogParser *s, const gchar *name);

@@ -582,6 +582,77 @@ START_TEST(t_delivery_local)
 }
 END_TEST
 
+/* The daemon inferred from the text for a bare program name ("postfix", as
+ * rsyslog relays it in RFC 5424), and the names that count as Postfix. */
+START_TEST(t_infer_daemon)
+{
+    static const struct { const char *msg, *daemon; } cases[] = {
+        { "connect from unknown[192.0.2.1]:25", "smtpd" },
+        { "disconnect from h[192.0.2.1] ehlo=1 quit=1 commands=2", "smtpd" },
+        { "4B3C21A2F3: client=h[192.0.2.1], sasl_method=PLAIN", "smtpd" },
+        { "NOQUEUE: reject: RCPT from h[192.0.2.1]: 554 5.7.1 x; from=<a> to=<b> proto=ESMTP helo=<h>", "smtpd" },
+        { "NOQUEUE: reject: RCPT from [192.0.2.1]:4321: 550 5.7.1 x; from=<a>, to=<b>, proto=ESMTP, helo=<h>", "postscreen" },
+        { "CONNECT from [192.0.2.1]:4321 to [192.0.2.2]:25", "postscreen" },
+        { "warning: h[192.0.2.1]: SASL LOGIN authentication failed: x", "smtpd" },
+        { "4B3C21A2F3: message-id=<a@b>", "cleanup" },
+        { "4B3C21A2F3: reject: header Subject: x from h[192.0.2.1]; from=<a> to=<b> proto=ESMTP helo=<h>: 5.7.1 no", "cleanup" },
+        { "4B3C21A2F3: milter-reject: END-OF-MESSAGE from h[192.0.2.1]: 5.7.1 no; from=<a> to=<b> proto=ESMTP helo=<h>", "cleanup" },
+        { "4B3C21A2F3: hold: RCPT from h[192.0.2.1]: <b>: held; from=<a> to=<b> proto=ESMTP helo=<h>", "smtpd" },
+        { "4B3C21A2F3: from=<a@b>, size=1, nrcpt=1 (queue active)", "qmgr" },
+        { "4B3C21A2F3: from=<a@b>, status=expired, returned to sender", "qmgr" },
+        { "4B3C21A2F3: removed", "qmgr" },
+        { "4B3C21A2F3: skipped, still being delivered", "qmgr" },
+        { "4B3C21A2F3: uid=0 from=<root>", "pickup" },
+        { "4B3C21A2F3: to=<a@b>, relay=mx[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)", "smtp" },
+        { "4B3C21A2F3: to=<a@b>, relay=h[private/dovecot-lmtp], delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)", "lmtp" },
+        { "4B3C21A2F3: to=<a@b>, relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)", "local" },
+        { "4B3C21A2F3: to=<a@b>, relay=virtual, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to maildir)", "virtual" },
+        { "4B3C21A2F3: to=<a@b>, relay=dovecot, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered via dovecot service)", "pipe" },
+        { "4B3C21A2F3: to=<a@b>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx[192.0.2.1]:25: Connection refused)", "smtp" },
+        { "4B3C21A2F3: to=<a@b>, relay=none, delay=1, delays=0/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: x)", "qmgr" },
+        { "4B3C21A2F3: to=<a@b>, relay=none, delay=1, delays=0/0/0/0, dsn=5.0.0, status=bounced (User unknown)", "error" },
+        { "4B3C21A2F3: to=<a@b>, relay=none, delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (discarded)", "discard" },
+        { "4B3C21A2F3: sender non-delivery notification: 5D6E7F8A9B", "bounce" },
+        { "4B3C21A2F3: host mx[192.0.2.1] said: 450 busy (in reply to RCPT TO command)", "smtp" },
+        { "4B3C21A2F3: placed on hold", "postsuper" },
+        { "Deleted: 3 messages", "postsuper" },
+        { "Postfix is running with backwards-compatible default settings", "postfix" },
+        { "4B3C21A2F3: something new", "postfix" },
+        { "", "postfix" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(strcmp(pt_infer_daemon(pt_slice_cstr(cases[i].msg)), cases[i].daemon) == 0,
+                      "%s: got %s want %s", cases[i].msg,
+                      pt_infer_daemon(pt_slice_cstr(cases[i].msg)), cases[i].daemon);
+    /* a bare name parses as the inferred daemon, flagged */
+    ck_assert_int_eq(parse("postfix", "4B3C21A2F3: message-id=<a@b>"), PT_EV_MESSAGE_ID);
+    ck_sl(ev.prog.daemon, "cleanup");
+    ck_sl(ev.prog.syslog_name, "postfix");
+    ck_assert_int_eq(ev.daemon_inferred, 1);
+    ck_assert_int_eq(parse("postfix-out", "4B3C21A2F3: removed"), PT_EV_REMOVED);
+    ck_assert_int_eq(parse("postfix", "Postfix is running with backwards-compatible default settings"), PT_EV_KNOWN);
+    ck_assert_int_eq(parse("postfixadmin/x", "hello"), PT_EV_UNRECOGNISED);   /* prefix match */
+    ck_assert_int_eq(parse("sshd", "connect from x[192.0.2.1]"), PT_EV_NOT_POSTFIX);
+    ck_assert_int_eq(parse("postfix/smtpd", "connect from x[192.0.2.1]"), PT_EV_CONNECT);
+    ck_assert_int_eq(ev.daemon_inferred, 0);
+
+    pt_names n;
+    ck_assert_int_eq(pt_names_parse("postfix,mta", &n), 0);
+    ck_assert_int_eq(n.n, 2);
+    ck_assert_int_eq(pt_program_kind(pt_slice_cstr("mta-out/smtpd"), &n), PT_PROG_DAEMON);
+    ck_assert_int_eq(pt_program_kind(pt_slice_cstr("mta"), &n), PT_PROG_BARE);
+    ck_assert_int_eq(pt_program_kind(pt_slice_cstr("mta/"), &n), PT_PROG_OTHER);
+    ck_assert_int_eq(pt_program_kind(pt_slice_cstr("exim/smtpd"), &n), PT_PROG_OTHER);
+    ck_assert_int_eq(pt_program_kind(pt_slice_cstr("mta/smtpd"), NULL), PT_PROG_OTHER);
+    ck_assert_int_eq(pt_names_parse("", &n), -1);
+    ck_assert_int_eq(pt_names_parse("a,,b", &n), -1);
+    ck_assert_int_eq(pt_names_parse("a/b", &n), -1);
+    ck_assert_int_eq(pt_names_parse("a b", &n), -1);
+    ck_assert_int_eq(pt_names_parse("a,b,c,d,e,f,g,h,i", &n), -1);
+    ck_assert_int_eq(pt_names_parse("0123456789012345678901234567890123", &n), -1);
+}
+END_TEST
+
 /* SASL authentication failures (SCHEMA.md auth records). */
 START_TEST(t_auth_failed)
 {
@@ -990,6 +1061,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, t_delivery_local);
     tcase_add_test(tc, t_delivery_known);
     tcase_add_test(tc, t_auth_failed);
+    tcase_add_test(tc, t_infer_daemon);
     tcase_add_test(tc, t_fields_whole);
     tcase_add_test(tc, t_bounce);
     tcase_add_test(tc, t_other);
