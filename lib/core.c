@@ -1501,9 +1501,15 @@ static void release_due(pt_core *c, int64_t now, int all)
     }
 }
 
-/* A UTF-8 byte order mark at the start of an RFC 5424 MSG is no text. */
-static pt_slice without_bom(pt_slice m)
+/* The message text without what only framed it: a UTF-8 byte order mark
+ * (RFC 5424 MSG) and one leading space (RFC 3164's, kept by relays that
+ * rewrite a line as RFC 5424). Postfix's own text starts with neither. */
+static pt_slice message_text(pt_slice m)
 {
+    if (m.p && m.n >= 1 && m.p[0] == ' ') {
+        m.p++;
+        m.n--;
+    }
     if (m.p && m.n >= 3 && memcmp(m.p, "\xEF\xBB\xBF", 3) == 0) {
         m.p += 3;
         m.n -= 3;
@@ -1523,7 +1529,7 @@ void pt_core_feed_at(pt_core *c, const pt_line *l, int64_t now)
     if (kind == PT_PROG_OTHER)
         return;                         /* not Postfix: held nowhere, moves no clock */
     pt_line nl = *l;
-    nl.msg = without_bom(l->msg);
+    nl.msg = message_text(l->msg);
     l = &nl;
     if (c->opt.reorder_window <= 0 || pt_reorder_add(&c->ro, l, now) != 0)
         fold_line(c, l, now);

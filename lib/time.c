@@ -50,7 +50,8 @@ static int digits(const char *s, int n, int *v)
     return 0;
 }
 
-/* Parse YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM), exactly n bytes. */
+/* Parse YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM), exactly n bytes;
+ * also ISO 8601's "+HHMM" (journalctl -o short-iso). */
 int pt_time_parse_rfc3339(const char *s, size_t n, pt_time *t)
 {
     int y, mo, d, h, mi, se, oh = 0, om = 0;
@@ -86,6 +87,10 @@ int pt_time_parse_rfc3339(const char *s, size_t n, pt_time *t)
                && oh < 24 && om < 60) {
         sign = s[i] == '-' ? -1 : 1;
         i += 6;
+    } else if (i + 5 == n && (s[i] == '+' || s[i] == '-') && !digits(s + i + 1, 2, &oh)
+               && !digits(s + i + 3, 2, &om) && oh < 24 && om < 60) {
+        sign = s[i] == '-' ? -1 : 1;
+        i += 5;
     } else {
         return -1;
     }

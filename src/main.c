@@ -55,10 +55,12 @@ static int feed_file(pt_core *core, pt_header_reader *hr, const char *path)
             pt_reader_close(r);
             return -1;
         }
-        if (rr == PT_READ_TOO_LONG || pt_header_read(hr, s, n, &line) != PT_HEADER_OK)
-            pt_core_count_malformed(core);
-        else
+        pt_header_result hres = rr == PT_READ_TOO_LONG ? PT_HEADER_MALFORMED
+                                : pt_header_read(hr, s, n, &line);
+        if (hres == PT_HEADER_OK)
             pt_core_feed(core, &line);
+        else if (hres == PT_HEADER_MALFORMED)
+            pt_core_count_malformed(core);   /* PT_HEADER_SKIP: journalctl's notes */
     }
     pt_reader_close(r);
     return 0;

@@ -6,8 +6,8 @@
  *
  * Memory: a pt_line borrows every byte it points at; the caller keeps the
  * buffers alive while the core handles the line (pt_core_feed copies what it
- * keeps). pt_header_reader holds only small state (the year inference and a
- * time-zone offset cache), no pointers into lines.
+ * keeps). pt_header_reader holds small state (the year inference and a
+ * time-zone offset cache) and the last journal (JSON) line it read.
  * Thread-safety: a pt_header_reader is used by one thread at a time.
  */
 #ifndef POSTFIX_TRACE_LINE_H
@@ -37,7 +37,8 @@ typedef struct pt_line {
 /* Result of reading a text line's syslog header. */
 typedef enum pt_header_result {
     PT_HEADER_OK = 0,
-    PT_HEADER_MALFORMED = 1     /* no time / host / tag could be read */
+    PT_HEADER_MALFORMED = 1,    /* no time / host / tag could be read */
+    PT_HEADER_SKIP = 2          /* no log line: journalctl's "-- ... --" notes */
 } pt_header_result;
 
 typedef struct pt_header_reader pt_header_reader;
@@ -49,9 +50,14 @@ pt_header_reader *pt_header_reader_new(int year);
 /* Free a reader made by pt_header_reader_new (NULL is fine). */
 void pt_header_reader_free(pt_header_reader *r);
 
-/* Parse a text line (RFC 3164 "Nov  3 12:00:01", postlogd "Nov 03
- * 12:00:01", or RFC 3339 "2026-11-23T03:33:57.419400+00:00", then host and
- * "program[pid]: message") into *out, pointing into buf. */
+/* Parse a text line into *out, pointing into buf (a journal line: into the
+ * reader, until its next read). Accepted (README "Input formats"): RFC 3164
+ * times ("Nov  3 12:00:01", "Nov 03", "Nov 3", with a fraction as journalctl
+ * -o short-precise writes), RFC 3339 ("2026-11-23T03:33:57.419400+00:00",
+ * "+0000"), journalctl -o short-full and -o short-unix, each then host and
+ * "program[pid]: message"; RFC 5424 lines; journalctl -o json (and
+ * json-seq) lines; any of these after a container runtime's "TIME stdout F "
+ * prefix. */
 pt_header_result pt_header_read(pt_header_reader *r, const char *buf,
                                 size_t n, pt_line *out);
 

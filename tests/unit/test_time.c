@@ -52,13 +52,17 @@ START_TEST(rfc3339_rejects)
     static const char *bad[] = {
         "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23T25:00:00Z",
         "2026-11-23T03:33:57", "2026-11-23T03:33:57.+00:00",
-        "2026-11-23T03:33:57+0000", "2026-11-23X03:33:57Z", "xxxx-11-23T03:33:57Z",
-        "2026-11-23T03:33:57Zjunk"
+        "2026-11-23T03:33:57+000", "2026-11-23T03:33:57+00000", "2026-11-23X03:33:57Z",
+        "xxxx-11-23T03:33:57Z", "2026-11-23T03:33:57Zjunk", "2026-11-23T03:33:57+2500"
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pt_time t;
         ck_assert_msg(pt_time_parse_rfc3339(bad[i], strlen(bad[i]), &t) != 0, "%s", bad[i]);
     }
+    /* ISO 8601's "+HHMM" (journalctl -o short-iso) */
+    pt_time t;
+    ck_assert_int_eq(pt_time_parse_rfc3339("2026-11-23T04:33:57-0130", 24, &t), 0);
+    ck_assert_int_eq(t.utc_off_min, -90);
 }
 END_TEST
 
