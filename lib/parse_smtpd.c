@@ -233,9 +233,9 @@ static pt_ev_kind auth_failed(pu_cur c, pt_event *ev)
         return PT_EV_UNRECOGNISED;
     u = pu_find(c.p, c.e, ", sasl_username=");
     ev->reason = pu_sl(c.p, u ? u : c.e);
-    if (ev->reason.n == 0)
-        ev->reason = none;
-    if (u)
+    if (ev->reason.n == 0 || pt_slice_eq(ev->reason, "(reason unavailable)"))
+        ev->reason = none;          /* Postfix's placeholders name nothing */
+    if (u && !pt_slice_eq(pu_sl(u + 16, c.e), "(unavailable)"))
         ev->sasl_username = pu_sl(u + 16, c.e);
     ev->client = cl;
     ev->sasl_method = method;

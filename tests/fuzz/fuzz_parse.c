@@ -1,8 +1,9 @@
 /*
  * fuzz_parse.c - libFuzzer target: arbitrary bytes through the syslog
  * header reader and the Postfix line parser. Also parses the bytes as a
- * bare message under a few program names, so the daemon parsers see the
- * input without a header in front. Built by tests/fuzz/build-and-run.
+ * bare message under a few program names (and "postfix", whose daemon is
+ * inferred from the text), so the daemon parsers see the input without a
+ * header in front. Built by tests/fuzz/build-and-run.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +33,9 @@ static void check_event(const pt_event *ev, const char *lo, const char *hi)
     check_slice(ev->client.name, lo, hi);
     check_slice(ev->queued_as, lo, hi);
     check_slice(ev->message_id, lo, hi);
-    if (ev->kind < PT_EV_NOT_POSTFIX || ev->kind > PT_EV_ADMIN)
+    check_slice(ev->sasl_method, lo, hi);
+    check_slice(ev->sasl_username, lo, hi);
+    if (ev->kind < PT_EV_NOT_POSTFIX || ev->kind > PT_EV_AUTH_FAILED)
         abort();
 }
 
@@ -42,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const progs[] = {
         "postfix/smtpd", "postfix/postscreen", "postfix/cleanup",
         "postfix/qmgr", "postfix/smtp", "postfix/local", "postfix/bounce",
-        "postfix/pickup", "postfix/postsuper", "postfix/anvil"
+        "postfix/pickup", "postfix/postsuper", "postfix/anvil",
+        "postfix"               /* the daemon inferred from the text */
     };
     char *buf = malloc(size ? size : 1);
     pt_line line;
@@ -55,9 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == NULL)
         r = pt_header_reader_new(2026);
     if (r != NULL && pt_header_read(r, buf, size, &line) == PT_HEADER_OK) {
-        /* the header reader's slices point into buf */
+        /* the header reader's slices point into buf (a journal JSON
+           line's into the reader: bounded by json-c, not checked here) */
         pt_parse(&line, &ev);
-        if (ev.kind != PT_EV_NOT_POSTFIX)
+        if (ev.kind != PT_EV_NOT_POSTFIX && line.raw.p == buf
+            && line.msg.p >= buf && line.msg.p <= buf + size)
             check_event(&ev, buf, buf + size);
     }
     memset(&line, 0, sizeof(line));

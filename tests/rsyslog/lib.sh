@@ -9,6 +9,8 @@
 #   rs_wait_lines FILE N [S]  wait until FILE has >= N lines (default 60 s)
 #   rs_wait_stable FILE [S]   wait until FILE stops growing for S seconds
 #   rs_hup / rs_stop          SIGHUP / SIGTERM and wait for exit, by PID
+#   rs_start_extra NAME CONF  a further rsyslogd (relay tests): RS_EXTRA_PID, RS_EXTRA_PORT
+#   rs_stop_extra PID         SIGTERM a further rsyslogd and wait for its exit
 #   pass / fail MSG / skip MSG
 #
 # Environment: top_srcdir, top_builddir (defaults: this file's ../..),
@@ -24,6 +26,7 @@ set -u
 export TZ=${TZ:-UTC}
 
 RS_PID=
+RS_EXTRA_PIDS=
 RS_PIDFILE=
 RS_CONF=
 RS_NAME=test
@@ -47,6 +50,13 @@ rs_cleanup() {
         for _ in $(seq 50); do kill -0 "$RS_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$RS_PID" 2>/dev/null
     fi
+    local xp
+    for xp in $RS_EXTRA_PIDS; do
+        kill -0 "$xp" 2>/dev/null || continue
+        kill -TERM "$xp" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$xp" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$xp" 2>/dev/null
+    done
     if [ -n "$W" ] && [ "${KEEP_WORK:-0}" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$W"; fi
     [ -n "$W" ] && [ -d "$W" ] && say "work dir kept: $W"
 }
@@ -143,6 +153,44 @@ rs_stop() {
     kill -KILL "$RS_PID" 2>/dev/null
     RS_PID=
     fail "rsyslogd did not stop within 30 s"
+}
+
+# rs_start_extra NAME CONF: starts a further rsyslogd beside the one of
+# rs_start (pid file $W/NAME.pid, output $W/NAME.out) and waits for its port
+# file $W/NAME.port (listenPortFileName="@W@/NAME.port") if the config has one;
+# sets RS_EXTRA_PID, RS_EXTRA_PORT. Stopped by PID at exit, or by rs_stop_extra.
+rs_start_extra() {
+    local name=$1 conf=$2 portfile=$W/$1.port
+    rm -f "$portfile" "$W/$name.pid"
+    "$RSYSLOGD" -n -f "$conf" -i "$W/$name.pid" >>"$W/$name.out" 2>&1 &
+    RS_EXTRA_PID=$!
+    RS_EXTRA_PIDS="$RS_EXTRA_PIDS $RS_EXTRA_PID"
+    RS_EXTRA_PORT=
+    if grep -q 'listenPortFileName' "$conf"; then
+        for _ in $(seq 100); do
+            [ -s "$portfile" ] && break
+            kill -0 "$RS_EXTRA_PID" 2>/dev/null || fail "rsyslogd $name exited at start: $(tail -n 5 "$W/$name.out")"
+            sleep 0.1
+        done
+        [ -s "$portfile" ] || fail "rsyslogd $name did not open its TCP port"
+        RS_EXTRA_PORT=$(cat "$portfile")
+    else
+        sleep 1
+        kill -0 "$RS_EXTRA_PID" 2>/dev/null || fail "rsyslogd $name exited at start: $(tail -n 5 "$W/$name.out")"
+    fi
+}
+
+# rs_stop_extra PID: SIGTERM a daemon started by rs_start_extra, wait for its exit.
+rs_stop_extra() {
+    local xp=$1
+    [ -n "$xp" ] || return 0
+    kill -TERM "$xp" 2>/dev/null
+    for _ in $(seq 300); do
+        kill -0 "$xp" 2>/dev/null || { wait "$xp" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$xp" 2>/dev/null
+    fail "rsyslogd (pid $xp) did not stop within 30 s"
 }
 
 # rs_stat NAME COUNTER: latest value of an impstats counter of stats object NAME

@@ -9,7 +9,9 @@
 #                              a preamble (@version, options, internal() to a file) is added
 #   sng_run ARGS...            run the syslog-ng binary with the plugin on its module path
 #   sng_start CONF             start `syslog-ng -F -f CONF -p PID -R PERSIST -c CTL`, wait for the port
-#   sng_send FILE              send the lines of FILE over TCP (one session, as they are)
+#   sng_send FILE [PORT]       send the lines of FILE over TCP (one session, as they are)
+#   sng_start_extra NAME CONF PORT  a further syslog-ng (relay tests): SNG_EXTRA_PID
+#   sng_stop_extra PID         SIGTERM a further syslog-ng and wait for its exit
 #   sng_stat COUNTER           a counter of the postfix-trace stats (syslog-ng-ctl stats)
 #   sng_wait_lines FILE N [S] / sng_wait_stable FILE [S] / sng_stop / sng_kill9
 #   sng_alive WHAT             fail at once if the daemon has died
@@ -28,6 +30,7 @@ set -u
 export TZ=${TZ:-UTC}
 
 SNG_PID=
+SNG_EXTRA_PIDS=
 SNG_NAME=test
 SNG_PORT=
 W=
@@ -53,6 +56,13 @@ sng_cleanup() {
         for _ in $(seq 50); do kill -0 "$SNG_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$SNG_PID" 2>/dev/null
     fi
+    local xp
+    for xp in $SNG_EXTRA_PIDS; do
+        kill -0 "$xp" 2>/dev/null || continue
+        kill -TERM "$xp" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$xp" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$xp" 2>/dev/null
+    done
     if [ -n "$W" ] && [ "${KEEP_WORK:-0}" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$W"; fi
     [ -n "$W" ] && [ -d "$W" ] && say "work dir kept: $W"
 }
@@ -119,8 +129,43 @@ sng_start() {
     fail "syslog-ng did not open 127.0.0.1:$SNG_PORT"
 }
 
+# sng_start_extra NAME CONF PORT: starts a further syslog-ng beside the one of
+# sng_start (pid, persist and control files $W/NAME.*, output $W/NAME.out) and
+# waits until it accepts connections on 127.0.0.1:PORT; sets SNG_EXTRA_PID.
+# Stopped by PID at exit, or by sng_stop_extra.
+sng_start_extra() {
+    local name=$1 conf=$2 port=$3
+    rm -f "$W/$name.pid"
+    LD_LIBRARY_PATH="$SYSLOG_NG_LIBPATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        "$SYSLOG_NG_SBIN" --module-path="$SNG_PLUGIN_DIR:$SYSLOG_NG_MODULEDIR" \
+        -F -f "$conf" -p "$W/$name.pid" -R "$W/$name.persist" -c "$W/$name.ctl" \
+        >>"$W/$name.out" 2>&1 &
+    SNG_EXTRA_PID=$!
+    SNG_EXTRA_PIDS="$SNG_EXTRA_PIDS $SNG_EXTRA_PID"
+    for _ in $(seq 100); do
+        kill -0 "$SNG_EXTRA_PID" 2>/dev/null || fail "syslog-ng $name exited at start: $(tail -n 5 "$W/$name.out")"
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    fail "syslog-ng $name did not open 127.0.0.1:$port"
+}
+
+# sng_stop_extra PID: SIGTERM a daemon started by sng_start_extra, wait for its exit.
+sng_stop_extra() {
+    local xp=$1
+    [ -n "$xp" ] || return 0
+    kill -TERM "$xp" 2>/dev/null
+    for _ in $(seq 300); do
+        kill -0 "$xp" 2>/dev/null || { wait "$xp" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$xp" 2>/dev/null
+    fail "syslog-ng (pid $xp) did not stop within 30 s"
+}
+
 sng_send() {
-    exec 3<>"/dev/tcp/127.0.0.1/$SNG_PORT" || fail "cannot connect to 127.0.0.1:$SNG_PORT"
+    local port=${2:-$SNG_PORT}
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || fail "cannot connect to 127.0.0.1:$port"
     cat "$1" >&3
     exec 3>&-
 }

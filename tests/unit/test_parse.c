@@ -670,6 +670,9 @@ START_TEST(t_auth_failed)
     ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]: SASL PLAIN authentication failed: , sasl_username=u"), PT_EV_AUTH_FAILED);
     ck_absent(ev.reason);
     ck_sl(ev.sasl_username, "u");
+    ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=(unavailable)"), PT_EV_AUTH_FAILED);
+    ck_absent(ev.reason);
+    ck_absent(ev.sasl_username);
     ck_assert_int_eq(parse("postfix/smtpd", "warning: unknown[192.0.2.5]: SASL CRAM-MD5 authentication failed"), PT_EV_AUTH_FAILED);
     ck_sl(ev.sasl_method, "CRAM-MD5");
     ck_absent(ev.reason);
