@@ -280,12 +280,11 @@ static pt_header_result read_5424(const char *p, const char *e, pt_line *out)
     return PT_HEADER_OK;
 }
 
-/* Host and "program[pid]: " after the time; a line without a tag is a
- * message of no program. */
+/* Host and "program[pid]: " at p, just after the time's one space; a line
+ * without a tag is a message of no program. An empty host ("TIME  tag:",
+ * what a template writes for an empty HOSTNAME) is malformed. */
 static pt_header_result read_host_tag(const char *p, const char *end, pt_line *out)
 {
-    while (p < end && *p == ' ')
-        p++;
     const char *h = p;
     while (p < end && *p != ' ')
         p++;
@@ -380,14 +379,14 @@ static pt_header_result read_line(pt_header_reader *r, const char *p, const char
             memset(&out->time, 0, sizeof out->time);
             return read_line(r, p + 9, end, out, 1);
         }
-    } else if (weekday_at(p, end)) {
-        if (read_full_time(r, &p, end, &out->time))
+    } else {
+        if (weekday_at(p, end) ? read_full_time(r, &p, end, &out->time)
+            : is_digit(p < end ? *p : 'x') ? read_unix_time(r, &p, end, &out->time)
+            : read_bsd_time(r, &p, end, &out->time))
             return PT_HEADER_MALFORMED;
-    } else if (is_digit(p < end ? *p : 'x')) {
-        if (read_unix_time(r, &p, end, &out->time))
+        if (p >= end || *p != ' ')
             return PT_HEADER_MALFORMED;
-    } else if (read_bsd_time(r, &p, end, &out->time) || p >= end || *p != ' ') {
-        return PT_HEADER_MALFORMED;
+        p++;
     }
     return read_host_tag(p, end, out);
 }

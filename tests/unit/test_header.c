@@ -135,6 +135,9 @@ START_TEST(malformed)
         ck_assert_msg(pt_header_read(r, bad[i], strlen(bad[i]), &l) == PT_HEADER_MALFORMED, "%s", bad[i]);
     /* a tag-less message is not malformed: it is simply not Postfix */
     ck_assert_int_eq(pt_header_read(r, "Nov  3 12:00:01 mail last message repeated 3 times", 50, &l), PT_HEADER_OK);
+    /* an empty host (a template with an empty HOSTNAME) is no host */
+    ck_assert_int_eq(pt_header_read(r, "Nov  3 12:00:01  postfix/smtp[1]: x", 34, &l), PT_HEADER_MALFORMED);
+    ck_assert_int_eq(pt_header_read(r, "2026-11-03T12:00:01Z  postfix/smtp[1]: x", 40, &l), PT_HEADER_MALFORMED);
     ck_assert_int_eq(l.program.n, 0);
     /* an unterminated pid is not a tag */
     const char *s = "Nov  3 12:00:01 mail postfix/smtp[12: x";
