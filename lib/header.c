@@ -337,8 +337,8 @@ static int journal_note(const char *p, const char *e)
 static int weekday_at(const char *p, const char *e)
 {
     static const char names[] = "MonTueWedThuFriSatSun";
-    if (e - p < 4 || p[3] != ' ')
-        return 0;
+    if (e - p < 9 || p[3] != ' ' || !is_digit(p[4]) || p[8] != '-')
+        return 0;                       /* "Www YYYY-": cheap before the names */
     for (int i = 0; i < 7; i++)
         if (!memcmp(p, names + 3 * i, 3))
             return 1;

@@ -108,7 +108,7 @@ pt_ev_kind pt_parse_names(const pt_line *line, const pt_names *names, pt_event *
     event_reset(ev);
     switch (pt_program_kind(line->program, names)) {
     case PT_PROG_DAEMON:
-        pt_program_split_names(line->program, names, &prog);
+        pt_program_split_daemon(line->program, &prog);
         break;
     case PT_PROG_BARE:                  /* "postfix": the text tells the daemon */
         prog.syslog_name = line->program;

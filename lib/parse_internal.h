@@ -23,6 +23,9 @@ pt_ev_kind pt_parse_delivery(pt_slice msg, pt_event *ev);   /* any daemon */
 pt_ev_kind pt_parse_bounce(pt_slice msg, pt_event *ev);
 pt_ev_kind pt_parse_other(pt_slice msg, pt_event *ev);      /* anvil, master ... */
 
+/* Split a name pt_program_kind called PT_PROG_DAEMON (no check again). */
+void pt_program_split_daemon(pt_slice program, pt_program *out);
+
 /* 1 when daemon names a delivery agent (smtp, lmtp, local, ...). */
 int pt_daemon_is_delivery(pt_slice daemon);
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 #include "postfix-trace/event.h"
-#include "parse_util.h"
+#include "parse_internal.h"
 
 /* The names that count as Postfix when none are configured. */
 static const pt_names default_names = { 1, { 7 }, { "postfix" } };
@@ -38,15 +38,16 @@ int pt_names_parse(const char *list, pt_names *out)
     }
 }
 
-/* 1 when the syslog name's first part [p, e) starts with one of names. */
-static int name_counts(const char *p, const char *e, const pt_names *names)
+/* The length of the first of names that [p, e) starts with, 0 if none
+ * (names hold no '/': a match lies within the program's first part). */
+static size_t name_counts(const char *p, const char *e, const pt_names *names)
 {
     if (names == NULL)
         names = &default_names;
     for (int i = 0; i < names->n; i++)
-        if ((size_t)(e - p) >= names->len[i]
+        if ((size_t)(e - p) >= names->len[i] && p[0] == names->name[i][0]
             && memcmp(p, names->name[i], names->len[i]) == 0)
-            return 1;
+            return names->len[i];
     return 0;
 }
 
@@ -58,10 +59,13 @@ pt_prog_kind pt_program_kind(pt_slice program, const pt_names *names)
     const char *p = program.p, *e = p + program.n;
     if (p == NULL || program.n == 0)
         return PT_PROG_OTHER;
-    const char *first = pu_findc(p, e, '/');
-    if (!name_counts(p, first ? first : e, names))
+    size_t matched = name_counts(p, e, names);     /* the name's length, 0: none */
+    if (matched == 0)
         return PT_PROG_OTHER;
-    if (first == NULL)
+    const char *first = p + matched;
+    while (first < e && *first != '/')
+        first++;
+    if (first == e)
         return PT_PROG_BARE;
     return e[-1] == '/' ? PT_PROG_OTHER : PT_PROG_DAEMON;
 }
@@ -70,10 +74,17 @@ pt_prog_kind pt_program_kind(pt_slice program, const pt_names *names)
  * names a daemon of one of names (NULL: "postfix"). */
 int pt_program_split_names(pt_slice program, const pt_names *names, pt_program *out)
 {
-    const char *p = program.p, *e, *first, *last;
     memset(out, 0, sizeof(*out));
     if (pt_program_kind(program, names) != PT_PROG_DAEMON)
         return 0;
+    pt_program_split_daemon(program, out);
+    return 1;
+}
+
+/* Split a name pt_program_kind called PT_PROG_DAEMON into *out. */
+void pt_program_split_daemon(pt_slice program, pt_program *out)
+{
+    const char *p = program.p, *e, *first, *last;
     e = p + program.n;
     first = pu_findc(p, e, '/');
     last = e;
@@ -86,7 +97,6 @@ int pt_program_split_names(pt_slice program, const pt_names *names, pt_program *
         out->transport = pu_sl(first + 1, last - 1);
     else
         out->transport = pu_sl(last - 1, last - 1);
-    return 1;
 }
 
 /* Split a program name with the default names ("postfix"); 1 if Postfix. */
