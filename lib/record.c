@@ -324,18 +324,26 @@ static void add_client(pt_jw *w, const pt_client *cl, pt_arena *scratch)
     pt_jw_obj_end(w);
 }
 
-/* Build and emit the auth record of an AUTH_FAILED line (SCHEMA.md). */
-void pt_record_emit_auth(pt_core *c, const pt_line *l, const pt_event *ev)
+/* Start a record of one line (reject, auth): kind, schema, host, time. */
+static pt_jw *line_record_begin(pt_core *c, const char *kind, const pt_line *l,
+                                pt_arena *scratch)
 {
     c->emit_id_len = 0;
-    pt_arena scratch = { 0 };
     pt_jw *w = &c->jw;
     pt_jw_reset(w);
     pt_jw_obj(w, NULL);
-    pt_jw_str(w, "kind", "auth");
+    pt_jw_str(w, "kind", kind);
     pt_jw_int(w, "schema", SCHEMA_VERSION);
-    add_slice(w, "host", l->host, &scratch);
+    add_slice(w, "host", l->host, scratch);
     add_time(w, "time", &l->time);
+    return w;
+}
+
+/* Build and emit the auth record of an AUTH_FAILED line (SCHEMA.md). */
+void pt_record_emit_auth(pt_core *c, const pt_line *l, const pt_event *ev)
+{
+    pt_arena scratch = { 0 };
+    pt_jw *w = line_record_begin(c, "auth", l, &scratch);
     add_slice(w, "program", l->program, &scratch);
     add_slice(w, "service", ev->prog.daemon, &scratch);
     add_client(w, &ev->client, &scratch);
@@ -352,15 +360,8 @@ void pt_record_emit_auth(pt_core *c, const pt_line *l, const pt_event *ev)
 /* Build and emit the reject record of a REJECT line. */
 void pt_record_emit_reject(pt_core *c, const pt_line *l, const pt_event *ev)
 {
-    c->emit_id_len = 0;
     pt_arena scratch = { 0 };
-    pt_jw *w = &c->jw;
-    pt_jw_reset(w);
-    pt_jw_obj(w, NULL);
-    pt_jw_str(w, "kind", "reject");
-    pt_jw_int(w, "schema", SCHEMA_VERSION);
-    add_slice(w, "host", l->host, &scratch);
-    add_time(w, "time", &l->time);
+    pt_jw *w = line_record_begin(c, "reject", l, &scratch);
     if (!pt_slice_empty(ev->queue_id))
         add_slice(w, "queue_id", ev->queue_id, &scratch);
     add_slice(w, "program", l->program, &scratch);
