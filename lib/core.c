@@ -1501,18 +1501,22 @@ static void release_due(pt_core *c, int64_t now, int all)
     }
 }
 
-/* The message text without what only framed it: a UTF-8 byte order mark
- * (RFC 5424 MSG) and one leading space (RFC 3164's, kept by relays that
- * rewrite a line as RFC 5424). Postfix's own text starts with neither. */
+/* The message text without what only framed it: UTF-8 byte order marks
+ * (RFC 5424 MSG) and leading spaces (RFC 3164's, kept by relays that rewrite
+ * a line as RFC 5424: rsyslog writes BOM, then " text"), in any order.
+ * Postfix's own text starts with neither. */
 static pt_slice message_text(pt_slice m)
 {
-    if (m.p && m.n >= 1 && m.p[0] == ' ') {
-        m.p++;
-        m.n--;
-    }
-    if (m.p && m.n >= 3 && memcmp(m.p, "\xEF\xBB\xBF", 3) == 0) {
-        m.p += 3;
-        m.n -= 3;
+    while (m.p && m.n > 0) {
+        if (m.p[0] == ' ') {
+            m.p++;
+            m.n--;
+        } else if (m.n >= 3 && memcmp(m.p, "\xEF\xBB\xBF", 3) == 0) {
+            m.p += 3;
+            m.n -= 3;
+        } else {
+            break;
+        }
     }
     return m;
 }

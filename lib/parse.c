@@ -143,8 +143,14 @@ pt_ev_kind pt_parse_names(const pt_line *line, const pt_names *names, pt_event *
         k = pt_parse_bounce(msg, ev);
     else if (pt_daemon_is_delivery(d))
         k = pt_parse_delivery(msg, ev);
-    else if (pt_daemon_is_other(d))
+    else if (pt_daemon_is_other(d)) {
         k = pt_parse_other(msg, ev);
+        /* no daemon in the name, none told by the text: known only as one
+           of the lines those daemons write (an inference gap is counted) */
+        if (ev->daemon_inferred && pt_slice_empty(ev->queue_id)
+            && !pt_infer_known_other(msg))
+            k = PT_EV_UNRECOGNISED;
+    }
     else
         k = pt_parse_delivery(msg, ev);   /* unknown daemon: to= lines only */
     if (k == PT_EV_UNRECOGNISED)

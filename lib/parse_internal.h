@@ -23,6 +23,10 @@ pt_ev_kind pt_parse_delivery(pt_slice msg, pt_event *ev);   /* any daemon */
 pt_ev_kind pt_parse_bounce(pt_slice msg, pt_event *ev);
 pt_ev_kind pt_parse_other(pt_slice msg, pt_event *ev);      /* anvil, master ... */
 
+/* 1 when msg, read without its daemon's name, is a line of a daemon with
+ * nothing to correlate (postfix(1), master, postfix-script, dnsblog ...). */
+int pt_infer_known_other(pt_slice msg);
+
 /* Split a name pt_program_kind called PT_PROG_DAEMON (no check again). */
 void pt_program_split_daemon(pt_slice program, pt_program *out);
 

@@ -137,6 +137,10 @@ pt_sng_msg_to_line(LogMessage *m, const gchar *input, gsize input_len, gboolean 
     *rawbuf = NULL;
     raw = log_msg_get_value(m, h_rawmsg, &rawlen);
     raw = (raw && rawlen > 0) ? skip_pri(raw, &rawlen) : NULL;
+    if (raw && rawlen >= 2 && raw[0] == '1' && raw[1] == ' ') {
+        raw += 2;               /* RFC 5424: VERSION, then the stamp */
+        rawlen -= 2;
+    }
     msg_time(m, raw, rawlen, &l->time);
     p = log_msg_get_value(m, LM_V_HOST, &n);
     l->host = pt_slice_make(p, (size_t) n);

@@ -615,6 +615,8 @@ START_TEST(t_infer_daemon)
         { "4B3C21A2F3: sender non-delivery notification: 5D6E7F8A9B", "bounce" },
         { "4B3C21A2F3: host mx[192.0.2.1] said: 450 busy (in reply to RCPT TO command)", "smtp" },
         { "4B3C21A2F3: placed on hold", "postsuper" },
+        { "connect to mx[192.0.2.1]:25: Connection refused", "smtp" },
+        { "Untrusted TLS connection established to mx[192.0.2.1]:25: TLSv1.3 with cipher X (256/256 bits)", "smtp" },
         { "Deleted: 3 messages", "postsuper" },
         { "Postfix is running with backwards-compatible default settings", "postfix" },
         { "4B3C21A2F3: something new", "postfix" },
@@ -631,6 +633,11 @@ START_TEST(t_infer_daemon)
     ck_assert_int_eq(ev.daemon_inferred, 1);
     ck_assert_int_eq(parse("postfix-out", "4B3C21A2F3: removed"), PT_EV_REMOVED);
     ck_assert_int_eq(parse("postfix", "Postfix is running with backwards-compatible default settings"), PT_EV_KNOWN);
+    ck_assert_int_eq(parse("postfix", "daemon started -- version 3.7.11, configuration /etc/postfix"), PT_EV_KNOWN);
+    ck_assert_int_eq(parse("postfix", "warning: anything at all"), PT_EV_KNOWN);
+    /* no daemon in the name, none in the text: an inference gap, counted */
+    ck_assert_int_eq(parse("postfix", "something no rule knows"), PT_EV_UNRECOGNISED);
+    ck_assert_int_eq(parse("postfix", "4B3C21A2F3: something no rule knows"), PT_EV_INFO);
     ck_assert_int_eq(parse("postfixadmin/x", "hello"), PT_EV_UNRECOGNISED);   /* prefix match */
     ck_assert_int_eq(parse("sshd", "connect from x[192.0.2.1]"), PT_EV_NOT_POSTFIX);
     ck_assert_int_eq(parse("postfix/smtpd", "connect from x[192.0.2.1]"), PT_EV_CONNECT);
