@@ -4,6 +4,20 @@
 # the real logs to replay, the command's records for the same lines, and a
 # set comparison of two record files.
 
+# stop_pid PID [TENTHS]: SIGTERM the process, wait up to TENTHS tenths of a
+# second (default 50) for it to exit, then SIGKILL it; 1 if it had to be killed.
+stop_pid() {
+    local p=$1 n=${2:-50}
+    { [ -n "$p" ] && kill -0 "$p" 2>/dev/null; } || return 0
+    kill -TERM "$p" 2>/dev/null
+    for _ in $(seq "$n"); do
+        kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$p" 2>/dev/null
+    return 1
+}
+
 # replay_inputs: the real-Postfix logs the project ships (or $PT_REPLAY_LOGS).
 replay_inputs() {
     if [ -n "${PT_REPLAY_LOGS:-}" ]; then printf '%s\n' $PT_REPLAY_LOGS; return; fi

@@ -45,18 +45,8 @@ skip() { say "SKIP: $*"; exit 77; }
 
 rs_cleanup() {
     local rc=$?
-    if [ -n "$RS_PID" ] && kill -0 "$RS_PID" 2>/dev/null; then
-        kill -TERM "$RS_PID" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$RS_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$RS_PID" 2>/dev/null
-    fi
     local xp
-    for xp in $RS_EXTRA_PIDS; do
-        kill -0 "$xp" 2>/dev/null || continue
-        kill -TERM "$xp" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$xp" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$xp" 2>/dev/null
-    done
+    for xp in $RS_PID $RS_EXTRA_PIDS; do stop_pid "$xp"; done
     if [ -n "$W" ] && [ "${KEEP_WORK:-0}" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$W"; fi
     [ -n "$W" ] && [ -d "$W" ] && say "work dir kept: $W"
 }
@@ -182,15 +172,7 @@ rs_start_extra() {
 
 # rs_stop_extra PID: SIGTERM a daemon started by rs_start_extra, wait for its exit.
 rs_stop_extra() {
-    local xp=$1
-    [ -n "$xp" ] || return 0
-    kill -TERM "$xp" 2>/dev/null
-    for _ in $(seq 300); do
-        kill -0 "$xp" 2>/dev/null || { wait "$xp" 2>/dev/null; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$xp" 2>/dev/null
-    fail "rsyslogd (pid $xp) did not stop within 30 s"
+    stop_pid "$1" 300 || fail "rsyslogd (pid $1) did not stop within 30 s"
 }
 
 # rs_stat NAME COUNTER: latest value of an impstats counter of stats object NAME

@@ -51,18 +51,8 @@ skip() { say "SKIP: $*"; exit 77; }
 
 sng_cleanup() {
     local rc=$?
-    if [ -n "$SNG_PID" ] && kill -0 "$SNG_PID" 2>/dev/null; then
-        kill -TERM "$SNG_PID" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$SNG_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SNG_PID" 2>/dev/null
-    fi
     local xp
-    for xp in $SNG_EXTRA_PIDS; do
-        kill -0 "$xp" 2>/dev/null || continue
-        kill -TERM "$xp" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$xp" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$xp" 2>/dev/null
-    done
+    for xp in $SNG_PID $SNG_EXTRA_PIDS; do stop_pid "$xp"; done
     if [ -n "$W" ] && [ "${KEEP_WORK:-0}" != 1 ] && [ $rc -eq 0 ]; then rm -rf "$W"; fi
     [ -n "$W" ] && [ -d "$W" ] && say "work dir kept: $W"
 }
@@ -152,15 +142,7 @@ sng_start_extra() {
 
 # sng_stop_extra PID: SIGTERM a daemon started by sng_start_extra, wait for its exit.
 sng_stop_extra() {
-    local xp=$1
-    [ -n "$xp" ] || return 0
-    kill -TERM "$xp" 2>/dev/null
-    for _ in $(seq 300); do
-        kill -0 "$xp" 2>/dev/null || { wait "$xp" 2>/dev/null; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$xp" 2>/dev/null
-    fail "syslog-ng (pid $xp) did not stop within 30 s"
+    stop_pid "$1" 300 || fail "syslog-ng (pid $1) did not stop within 30 s"
 }
 
 sng_send() {
