@@ -559,7 +559,8 @@ static pt_slice session_key(const pt_line *l, const pt_event *ev, char *buf)
     size_t n = l->pid.n, ipn = ev->client.ip.n;
     if (ipn > SESSION_KEY_MAX - 10 - n)
         ipn = SESSION_KEY_MAX - 10 - n;
-    memcpy(buf, l->pid.p, n);
+    if (n)                      /* "postfix: ..." has no pid (p may be NULL) */
+        memcpy(buf, l->pid.p, n);
     buf[n++] = ' ';
     if (ipn)
         memcpy(buf + n, ev->client.ip.p, ipn);

@@ -352,6 +352,45 @@ START_TEST(counters_for_junk)
 }
 END_TEST
 
+/* A bare program name: the daemon from the text, lines without a pid
+ * (UBSan: no memcpy from a NULL pid), postsuper's delete told from qmgr's
+ * removal by the mail's state, and a BOM before the text. */
+START_TEST(bare_program_names)
+{
+    static const char *const lines[] = {
+        "Nov  3 12:00:00 mx postfix: connect from client.example[192.0.2.7]",
+        "Nov  3 12:00:00 mx postfix: 4B3C21A2F3: client=client.example[192.0.2.7]",
+        "Nov  3 12:00:00 mx postfix[2]: 4B3C21A2F3: message-id=<m1@example>",
+        "Nov  3 12:00:01 mx postfix[3]: 4B3C21A2F3: from=<a@example>, size=1, nrcpt=1 (queue active)",
+        "Nov  3 12:00:01 mx postfix[4]: 4B3C21A2F3: to=<b@example.org>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx[192.0.2.9]:25: Connection refused)",
+        "Nov  3 12:00:02 mx postfix[5]: 4B3C21A2F3: removed",
+        "Nov  3 12:00:02 mx postfix: disconnect from client.example[192.0.2.7] quit=1 commands=1",
+        "<22>1 2026-11-03T12:00:03Z mx postfix 6 - - \xEF\xBB\xBF warning: client.example[192.0.2.7]: SASL LOGIN authentication failed: x",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(st.lines_postfix, 8);
+    ck_assert_int_eq(st.lines_unrecognised, 0);
+    json_object *m = find(&c, "queue_id", "4B3C21A2F3");
+    ck_assert_ptr_nonnull(m);
+    ck_field(m, "end", "deleted");              /* still deferred: postsuper's */
+    ck_field(m, "origin", "smtpd");
+    ck_field(m, "origin_program", "postfix");
+    ck_field(m, "client.ip", "192.0.2.7");
+    ck_field(m, "recipients.0.service", "smtp");
+    ck_absent(m, "recipients.0.transport");
+    json_object *a = find(&c, "kind", "auth");
+    ck_assert_ptr_nonnull(a);
+    ck_field(a, "service", "smtpd");
+    ck_field(a, "sasl_method", "LOGIN");
+    release(&c);
+}
+END_TEST
+
 START_TEST(bad_options)
 {
     pt_core_options o;
@@ -861,6 +900,7 @@ int main(void)
     tcase_add_test(tc, noqueue_reject_and_aborted_session);
     tcase_add_test(tc, expiry_and_progress);
     tcase_add_test(tc, counters_for_junk);
+    tcase_add_test(tc, bare_program_names);
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, state_roundtrip);
     tcase_add_test(tc, capacity_counts_lingering);
