@@ -99,7 +99,7 @@ enum {
     C_SESSIONS, C_SESSIONS_EVICTED, C_RECORDS_TRUNCATED,
     C_WRITE_ERRORS, C_WRITE_RETRIES, C_RECORDS_PENDING, C_RECORDS_WRITTEN,
     C_SUSPENDED, C_CHECKPOINTS, C_CHECKPOINT_ERRORS,
-    C_LINES_DUPLICATE, C_LINES_LATE, C_LINES_HELD,
+    C_LINES_DUPLICATE, C_LINES_LATE, C_LINES_HELD, C_REC_AUTH,
     C_N
 };
 static const char *const ctr_names[C_N] = {
@@ -112,7 +112,7 @@ static const char *const ctr_names[C_N] = {
     "sessions", "sessions_evicted", "records_truncated",
     "write_errors", "write_retries", "records_pending", "records_written",
     "backpressure_waits", "checkpoints", "checkpoint_errors",
-    "lines_duplicate", "lines_late", "lines_held"
+    "lines_duplicate", "lines_late", "lines_held", "records.auth"
 };
 
 typedef struct _instanceData {
@@ -273,6 +273,7 @@ updateStats(instanceData *pData)
     w[C_REC_SHUTDOWN] = s->rec_shutdown;
     w[C_REC_REJECT] = s->rec_reject;
     w[C_REC_PROGRESS] = s->rec_progress;
+    w[C_REC_AUTH] = s->rec_auth;
     w[C_CACHE_ENTRIES] = s->cache_entries;
     w[C_CACHE_HIGH_WATER] = s->cache_high_water;
     w[C_EVICTIONS] = s->evictions;

@@ -56,7 +56,7 @@ typedef struct PtShared {
     guint64 forwarded;          /* records forwarded down the log path (atomic) */
 } PtShared;
 
-enum { PT_NCOUNTERS = 30 };
+enum { PT_NCOUNTERS = 31 };
 static const char *const counter_names[PT_NCOUNTERS] = {
     "lines_seen", "lines_postfix", "lines_parsed", "lines_unrecognised", "lines_malformed",
     "records.removed", "records.expired", "records.deleted", "records.rejected",
@@ -64,7 +64,8 @@ static const char *const counter_names[PT_NCOUNTERS] = {
     "records.shutdown", "records.reject", "records.progress",
     "cache_entries", "cache_high_water", "evictions", "timeouts",
     "sessions", "sessions_evicted", "records_truncated", "checkpoints", "checkpoint_errors",
-    "records_forwarded", "records_pending", "lines_duplicate", "lines_late", "lines_held"
+    "records_forwarded", "records_pending", "lines_duplicate", "lines_late", "lines_held",
+    "records.auth"
 };
 
 typedef struct PtSngParser {
@@ -331,7 +332,8 @@ stats_update(PtSngParser *self, PtShared *sh)
         s->rec_progress, s->cache_entries, s->cache_high_water, s->evictions, s->timeouts,
         s->sessions, s->sessions_evicted, s->records_truncated, rs.checkpoints,
         rs.checkpoint_errors, __atomic_load_n(&sh->forwarded, __ATOMIC_RELAXED),
-        g_queue_get_length(&sh->fifo), s->lines_duplicate, s->lines_late, s->lines_held
+        g_queue_get_length(&sh->fifo), s->lines_duplicate, s->lines_late, s->lines_held,
+        s->rec_auth
     };
     for (int i = 0; i < PT_NCOUNTERS; i++)
         if (self->counters[i])
