@@ -40,49 +40,6 @@ static int same_addr(const char *a, const char *b)
     return a && b && strcasecmp(a, b) == 0;
 }
 
-/* Does recipient object r match the --to address? */
-static int rcpt_matches(const pt_filter *f, json_object *r)
-{
-    return !f->to || same_addr(str(r, "to"), f->to) || same_addr(str(r, "orig_to"), f->to);
-}
-
-/* Does the record name the queue ID anywhere a link can? */
-static int names_queue_id(json_object *rec, const char *q)
-{
-    if (same_addr(str(rec, "queue_id"), q) || same_addr(str(rec, "parent_id"), q)
-        || same_addr(str(rec, "bounce_id"), q))
-        return 1;
-    json_object *a = get(rec, "notifications");
-    for (size_t i = 0; a && i < json_object_array_length(a); i++)
-        if (same_addr(str(json_object_array_get_idx(a, i), "queue_id"), q))
-            return 1;
-    a = get(rec, "recipients");
-    for (size_t i = 0; a && i < json_object_array_length(a); i++)
-        if (same_addr(str(json_object_array_get_idx(a, i), "queued_as"), q))
-            return 1;
-    return 0;
-}
-
-/* Does the record pass every filter that is set? */
-static int passes(const pt_filter *f, json_object *rec)
-{
-    int reject = same_addr(str(rec, "kind"), "reject");
-    if (f->from && !same_addr(str(rec, "from"), f->from))
-        return 0;
-    if (f->queue_id && !names_queue_id(rec, f->queue_id))
-        return 0;
-    if (f->to) {
-        if (reject)
-            return same_addr(str(rec, "to"), f->to);
-        json_object *a = get(rec, "recipients");
-        for (size_t i = 0; a && i < json_object_array_length(a); i++)
-            if (rcpt_matches(f, json_object_array_get_idx(a, i)))
-                return 1;
-        return 0;
-    }
-    return 1;
-}
-
 /* "name[ip]" or "[ip]" or "name" of a client object. */
 static void client_words(json_object *c, FILE *out)
 {
@@ -176,7 +133,7 @@ static void message_words(const pt_filter *f, json_object *rec, FILE *out)
     json_object *rs = get(rec, "recipients");
     for (size_t i = 0; rs && i < json_object_array_length(rs); i++) {
         json_object *r = json_object_array_get_idx(rs, i);
-        if (rcpt_matches(f, r))
+        if (pt_query_rcpt_matches(&f->q, r))
             recipient_words(rec, r, out);
     }
     if (end && !strcmp(end, "deleted"))
@@ -218,14 +175,35 @@ static void reject_words(json_object *rec, FILE *out)
     fprintf(out, "%s\n\n", str(rec, "reason") ? str(rec, "reason") : "");
 }
 
-/* Is any filter or --explain set? */
+/* Is any query option or --explain set? */
 int pt_filter_active(const pt_filter *f)
 {
-    return f->to || f->from || f->queue_id || f->explain;
+    return pt_query_active(&f->q) || f->explain;
+}
+
+/* Say that no record matched, and where to look instead. */
+void pt_filter_none(const pt_filter *f, FILE *out, FILE *err)
+{
+    const pt_query *q = &f->q;
+    if (!f->explain) {
+        fputs("postfix-trace: no record matches the question\n", err);
+        return;
+    }
+    if (q->to.n) {
+        fputs("No line in these logs mentions mail to", out);
+        for (int i = 0; i < q->to.n; i++)
+            fprintf(out, "%s <%.*s>", i ? " or" : "", (int)q->to.v[i].n, q->to.v[i].p);
+        fputs(".\n", out);
+    } else {
+        fputs("No mail in these logs matches the question.\n", out);
+    }
+    fputs("If the sender says it was sent, it never reached this server (or these logs do not "
+          "cover the time):\nlook at the sending server's log for the delivery attempt and its "
+          "reply, and check that the\nrecipient domain's MX records point here.\n", out);
 }
 
 /* Filter and write one record. */
-int pt_filter_write(const pt_filter *f, const char *json, size_t len, FILE *out)
+int pt_filter_write(pt_filter *f, const char *json, size_t len, FILE *out)
 {
     json_tokener *tok = json_tokener_new();
     if (!tok)
@@ -234,8 +212,9 @@ int pt_filter_write(const pt_filter *f, const char *json, size_t len, FILE *out)
     json_tokener_free(tok);
     if (!rec)
         return 0;
-    int ok = passes(f, rec);
+    int ok = pt_query_matches(&f->q, rec);
     if (ok) {
+        f->matched++;
         if (!f->explain) {
             fwrite(json, 1, len, out);
             fputc('\n', out);

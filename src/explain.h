@@ -10,19 +10,24 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "query.h"
 
 typedef struct pt_filter {
-    const char *to;             /* recipient (to or orig_to), case-insensitive */
-    const char *from;           /* envelope sender, case-insensitive */
-    const char *queue_id;       /* queue_id, parent_id, bounce_id, notifications, queued_as */
+    pt_query q;                 /* which records (query.h) */
     int explain;                /* plain words instead of JSON */
+    uint64_t matched;           /* records written so far */
 } pt_filter;
 
-/* True when any filter or --explain is set. */
+/* True when any query option or --explain is set. */
 int pt_filter_active(const pt_filter *f);
 
-/* Write the record (len bytes of JSON) to out if it passes the filter: as
+/* Write the record (len bytes of JSON) to out if it passes the query: as
  * JSON, or in plain words with --explain. Returns 1 when written. */
-int pt_filter_write(const pt_filter *f, const char *json, size_t len, FILE *out);
+int pt_filter_write(pt_filter *f, const char *json, size_t len, FILE *out);
+
+/* Say that no record matched the query (plain words with --explain, else
+ * a line on err), and where to look instead. */
+void pt_filter_none(const pt_filter *f, FILE *out, FILE *err);
 
 #endif

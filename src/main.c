@@ -26,11 +26,11 @@ static void write_record(void *ctx, const char *json, size_t len)
 
 /* What the filtering sink needs. */
 typedef struct filter_ctx {
-    const pt_filter *filter;
+    pt_filter *filter;
     FILE *out;
 } filter_ctx;
 
-/* Sink for --to/--from/--queue-id/--explain: matching records only. */
+/* Sink for the questions (--to, --from, ..., --explain): matching records only. */
 static void write_filtered(void *ctx, const char *json, size_t len)
 {
     filter_ctx *fc = ctx;
@@ -107,6 +107,10 @@ int main(int argc, char **argv)
     }
     pt_core_free(core);
     pt_header_reader_free(hr);
+    if (status == 0 && pt_query_active(&opt.filter.q) && opt.filter.matched == 0) {
+        pt_filter_none(&opt.filter, stdout, stderr);
+        status = 1;                     /* nothing matched: say so, exit 1 */
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "postfix-trace: cannot write the records: %s (reading stopped "
                 "there; the output is incomplete)\n", strerror(errno));

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage_text[] =
 "Usage: postfix-trace [OPTION]... [FILE]...\n"
@@ -42,11 +43,22 @@ static const char usage_text[] =
 "  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
 "  --stats             print the counters as one JSON object on standard error\n"
 "\n"
-"Questions (\"what happened to the mail to X?\"):\n"
-"  --to=ADDR           only records about mail to ADDR (recipient or original\n"
-"                      recipient; rejects by their to=), case-insensitive\n"
-"  --from=ADDR         only records whose envelope sender is ADDR (\"\" = <>)\n"
-"  --queue-id=QID      only records that are, or link to, queue ID QID\n"
+"Questions (\"what happened to the mail to X?\"): every option given must\n"
+"match; one given again adds alternatives. Exit status 1 when nothing matches.\n"
+"  --to=ADDR           mail to ADDR (recipient or original recipient; rejects by\n"
+"                      their to=); \"<a@b>\" or \"a@b\", any case; \"@example.org\":\n"
+"                      the whole domain\n"
+"  --from=ADDR         mail whose envelope sender is ADDR (\"<>\": the null sender)\n"
+"  --domain=DOMAIN     mail from or to DOMAIN\n"
+"  --status=STATUS     records or recipients with STATUS (sent, deferred, bounced,\n"
+"                      expired, rejected, deleted, ...)\n"
+"  --client=IP|NAME    mail received from that SMTP client\n"
+"  --host=HOST         lines logged by HOST\n"
+"  --message-id=ID     the mail with that Message-ID\n"
+"  --queue-id=QID      records that are, or link to, queue ID QID\n"
+"  --since=TIME, --until=TIME  records whose lines fall in the span: 2026-11-03,\n"
+"                      \"2026-11-03 10:00\", RFC 3339, today, yesterday, now,\n"
+"                      \"2 hours ago\"\n"
 "  --explain           say what happened in plain words instead of JSON\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -83,6 +95,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
 {
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
            O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
+           O_DOMAIN, O_STATUS, O_CLIENT, O_HOST, O_MSGID, O_SINCE, O_UNTIL,
            O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
@@ -98,6 +111,13 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "from", required_argument, NULL, O_FROM },
         { "queue-id", required_argument, NULL, O_QID },
         { "explain", no_argument, NULL, O_EXPLAIN },
+        { "domain", required_argument, NULL, O_DOMAIN },
+        { "status", required_argument, NULL, O_STATUS },
+        { "client", required_argument, NULL, O_CLIENT },
+        { "host", required_argument, NULL, O_HOST },
+        { "message-id", required_argument, NULL, O_MSGID },
+        { "since", required_argument, NULL, O_SINCE },
+        { "until", required_argument, NULL, O_UNTIL },
         { "max-recipients", required_argument, NULL, O_MAX_RCPT },
         { "max-events", required_argument, NULL, O_MAX_EVENTS },
         { "max-raw-lines", required_argument, NULL, O_MAX_RAW },
@@ -111,9 +131,9 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
     o->core.reorder_window = PT_CLI_REORDER_WINDOW;
     opterr = 0;
     optind = 1;
-    int ch;
+    int ch, idx = 0;
     long v;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
         switch (ch) {
         case O_YEAR:
             if (parse_long(optarg, 1970, 9999, &v)) {
@@ -187,14 +207,22 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
             o->stats = 1;
             break;
         case O_TO:
-            o->filter.to = optarg;
-            break;
         case O_FROM:
-            o->filter.from = optarg;
-            break;
         case O_QID:
-            o->filter.queue_id = optarg;
+        case O_DOMAIN:
+        case O_STATUS:
+        case O_CLIENT:
+        case O_HOST:
+        case O_MSGID:
+        case O_SINCE:
+        case O_UNTIL: {
+            const char *opt_name = longopts[idx].name, *why;
+            if (pt_query_add(&o->filter.q, opt_name, optarg, (int64_t)time(NULL), &why)) {
+                fprintf(err, "postfix-trace: --%s: '%s' %s\n", opt_name, optarg, why);
+                return PT_OPT_EXIT_USAGE;
+            }
             break;
+        }
         case O_EXPLAIN:
             o->filter.explain = 1;
             break;
