@@ -4,6 +4,7 @@
  * fields through json-c; writes English sentences, one block per record.
  */
 #include "explain.h"
+#include "dsn.h"
 
 #include <json-c/json.h>
 #include <string.h>
@@ -89,6 +90,24 @@ static void recipient_words(json_object *rec, json_object *r, FILE *out)
     }
     if (reply)
         fprintf(out, "\n      server said: %s", reply);
+    const char *dsn = str(r, "dsn"), *meaning = pt_dsn_meaning(dsn);
+    int expired = st && !strcmp(st, "expired");
+    int over = expired || (end && !strcmp(end, "deleted"));     /* no more tries either way */
+    if (dsn)
+        fprintf(out, "\n      status code %s%s", dsn, expired ? " (of the last try)" : "");
+    if (dsn && meaning)
+        fprintf(out, ": %s", meaning);
+    if (dsn && !over && pt_dsn_class_words(dsn[0] - '0'))
+        fprintf(out, " — %s", pt_dsn_class_words(dsn[0] - '0'));
+    const char *next = pt_dsn_next_step(dsn);
+    if (st && !strcmp(st, "sent"))
+        fputs("\n      next step: the receiving server accepted it; if the recipient did not get it, "
+              "the problem is on the receiving side", out);
+    else if (expired)
+        fputs("\n      next step: Postfix gave up and told the sender; once the receiving side "
+              "works again the sender may send it again", out);
+    else if (next && !over)
+        fprintf(out, "\n      next step: %s", next);
     fputc('\n', out);
 }
 
@@ -145,7 +164,10 @@ static void message_words(const pt_filter *f, json_object *rec, FILE *out)
     else if (end && !strcmp(end, "aborted"))
         fputs("  never completed: the client went away before the message was in the queue\n", out);
     else if (end && (!strcmp(end, "timeout") || !strcmp(end, "evicted") || !strcmp(end, "shutdown")))
-        fprintf(out, "  the log says no more about it (record ended: %s)\n", end);
+        fprintf(out, "  the log says no more about it (%s)\n",
+                !strcmp(end, "shutdown") ? "the input ended while it was still in the queue"
+                : !strcmp(end, "timeout") ? "no line about it for the idle timeout"
+                : "dropped from a full cache");
     fputc('\n', out);
 }
 
