@@ -5,6 +5,7 @@
  */
 #include "explain.h"
 #include "dsn.h"
+#include "postfix-trace/line.h"
 
 #include <json-c/json.h>
 #include <string.h>
@@ -53,8 +54,26 @@ static void client_words(json_object *c, FILE *out)
         fputs(name ? name : "an unknown client", out);
 }
 
+/* "; Postfix gives up at T ..." for a recipient still being retried. */
+static void give_up_words(const pt_filter *f, json_object *rec, FILE *out)
+{
+    const char *first = str(rec, "first_seen");
+    int64_t life = f->queue_lifetime > 0 ? f->queue_lifetime : 5 * 86400;
+    pt_time t;
+    char buf[64];
+    if (!first || pt_time_parse_rfc3339(first, strlen(first), &t))
+        return;
+    t.sec += life;
+    t.usec = 0;
+    t.frac_digits = 0;
+    pt_time_format(&t, buf, sizeof buf);
+    fprintf(out, "; Postfix keeps trying and gives up at %s (queued + maximal_queue_lifetime, "
+            "%lld %s%s)", buf, (long long)(life % 86400 ? life : life / 86400),
+            life % 86400 ? "s" : "day", life % 86400 || life == 86400 ? "" : "s");
+}
+
 /* The sentence for one recipient. */
-static void recipient_words(json_object *rec, json_object *r, FILE *out)
+static void recipient_words(const pt_filter *f, json_object *rec, json_object *r, FILE *out)
 {
     const char *st = str(r, "status"), *reply = str(r, "reply"), *t = str(r, "time");
     const char *end = str(rec, "end");
@@ -84,7 +103,7 @@ static void recipient_words(json_object *rec, json_object *r, FILE *out)
         if (end && !strcmp(end, "deleted"))
             fputs("; then an administrator deleted the message", out);
         else if (end && strcmp(end, "removed") != 0)
-            fprintf(out, " (still waiting when the record ended: %s)", end);
+            give_up_words(f, rec, out);
     } else {
         fprintf(out, "status %s at %s", st, t ? t : "?");
     }
@@ -153,7 +172,7 @@ static void message_words(const pt_filter *f, json_object *rec, FILE *out)
     for (size_t i = 0; rs && i < json_object_array_length(rs); i++) {
         json_object *r = json_object_array_get_idx(rs, i);
         if (pt_query_rcpt_matches(&f->q, r))
-            recipient_words(rec, r, out);
+            recipient_words(f, rec, r, out);
     }
     if (end && !strcmp(end, "deleted"))
         fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s\n", str(rec, "last_seen"));

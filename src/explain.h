@@ -16,6 +16,8 @@
 typedef struct pt_filter {
     pt_query q;                 /* which records (query.h) */
     int explain;                /* plain words instead of JSON */
+    int64_t queue_lifetime;     /* seconds Postfix keeps retrying (maximal_queue_lifetime;
+                                   0: the default, 5 days) */
     uint64_t matched;           /* records written so far */
 } pt_filter;
 

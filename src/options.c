@@ -60,6 +60,8 @@ static const char usage_text[] =
 "                      \"2026-11-03 10:00\", RFC 3339, today, yesterday, now,\n"
 "                      \"2 hours ago\"\n"
 "  --explain           say what happened in plain words instead of JSON\n"
+"  --queue-lifetime=T  Postfix's maximal_queue_lifetime (default 5d), to say when\n"
+"                      it gives up on a deferred mail\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
 "\n"
@@ -96,7 +98,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
            O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
            O_DOMAIN, O_STATUS, O_CLIENT, O_HOST, O_MSGID, O_SINCE, O_UNTIL,
-           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX };
+           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX, O_LIFETIME };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
         { "max-entries", required_argument, NULL, O_MAX },
@@ -124,6 +126,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "max-text-bytes", required_argument, NULL, O_MAX_TEXT },
         { "reorder-window", required_argument, NULL, O_REORDER },
         { "program-prefix", required_argument, NULL, O_PREFIX },
+        { "queue-lifetime", required_argument, NULL, O_LIFETIME },
         { NULL, 0, NULL, 0 }
     };
     memset(o, 0, sizeof *o);
@@ -195,6 +198,23 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
                 return PT_OPT_EXIT_USAGE;
             }
             o->core.program_prefix = optarg;
+            break;
+        }
+        case O_LIFETIME: {
+            char *end;
+            errno = 0;
+            long long n = strtoll(optarg, &end, 10);
+            static const char units[] = "smhdw";
+            static const long long mult[] = { 1, 60, 3600, 86400, 604800 };
+            const char *u = *end ? strchr(units, *end) : units + 3;   /* bare: days */
+            if (errno || end == optarg || n <= 0 || n > 100000 || !u || !*u
+                || (*end && end[1])) {
+                fprintf(err, "postfix-trace: --queue-lifetime: '%s' is not a time as Postfix's "
+                        "maximal_queue_lifetime takes it (5d, 12h, 3600s; a bare number: days)\n",
+                        optarg);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->filter.queue_lifetime = n * mult[u - units];
             break;
         }
         case O_RAW:
