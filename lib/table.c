@@ -36,13 +36,14 @@ uint64_t pt_table_hash(pt_slice host, pt_slice key)
     return h ^ (h >> 29);
 }
 
-/* The first node from n on (a bucket chain) that holds (host, key). */
+/* The first node from n on (a bucket chain) that holds (host, key). An
+ * empty slice may have no pointer at all ("postfix: ..." has no pid). */
 static pt_tnode *match_from(pt_tnode *n, uint64_t h, pt_slice host, pt_slice key)
 {
     for (; n; n = n->next)
         if (n->hash == h && n->key_len == key.n && n->host_len == host.n
-            && memcmp(n->key, key.p, key.n) == 0
-            && memcmp(n->host, host.p, host.n) == 0)
+            && (key.n == 0 || memcmp(n->key, key.p, key.n) == 0)
+            && (host.n == 0 || memcmp(n->host, host.p, host.n) == 0))
             return n;
     return NULL;
 }

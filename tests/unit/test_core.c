@@ -365,6 +365,8 @@ START_TEST(bare_program_names)
         "Nov  3 12:00:01 mx postfix[4]: 4B3C21A2F3: to=<b@example.org>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx[192.0.2.9]:25: Connection refused)",
         "Nov  3 12:00:02 mx postfix[5]: 4B3C21A2F3: removed",
         "Nov  3 12:00:02 mx postfix: disconnect from client.example[192.0.2.7] quit=1 commands=1",
+        "Nov  3 12:00:02 mx postfix: connect from client.example[192.0.2.7]",
+        "Nov  3 12:00:02 mx postfix: connect from other.example[192.0.2.8]",
         "<22>1 2026-11-03T12:00:03Z mx postfix 6 - - \xEF\xBB\xBF warning: client.example[192.0.2.7]: SASL LOGIN authentication failed: x",
         NULL
     };
@@ -373,7 +375,7 @@ START_TEST(bare_program_names)
     collected c;
     pt_stats st;
     run(&o, lines, &c, &st);
-    ck_assert_int_eq(st.lines_postfix, 8);
+    ck_assert_int_eq(st.lines_postfix, 10);
     ck_assert_int_eq(st.lines_unrecognised, 0);
     json_object *m = find(&c, "queue_id", "4B3C21A2F3");
     ck_assert_ptr_nonnull(m);
