@@ -1,7 +1,10 @@
 /*
- * explain.c - filter records by address or queue ID and describe them in
- * plain words ("what happened to the mail to X?"). Reads the record's
- * fields through json-c; writes English sentences, one block per record.
+ * explain.c - say in plain words what happened to a mail, per recipient:
+ * the verdict first, then the evidence (server, reply, status code and
+ * its meaning, delays in words, attempts, when Postfix gives up, the
+ * mail's origin and events) and a next step. Reads the record's fields
+ * through json-c; writes English sentences, one block per recipient.
+ * Memory: nothing kept. Thread-safety: reentrant.
  */
 #include "explain.h"
 #include "dsn.h"
@@ -20,13 +23,14 @@ static const char *str(json_object *o, const char *k)
     return json_object_get_string(v);
 }
 
-/* An integer member, or def. */
-static long long num(json_object *o, const char *k, long long def)
+/* A number member, or def. */
+static double num(json_object *o, const char *k, double def)
 {
     json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v))
+    if (!o || !json_object_object_get_ex(o, k, &v)
+        || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
         return def;
-    return json_object_get_int64(v);
+    return json_object_get_double(v);
 }
 
 /* A member of any type, or NULL. */
@@ -36,10 +40,16 @@ static json_object *get(json_object *o, const char *k)
     return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
 }
 
-/* Case-insensitive equality of two possibly NULL strings. */
-static int same_addr(const char *a, const char *b)
+/* Is s (possibly NULL) equal to word? */
+static int is(const char *s, const char *word)
 {
-    return a && b && strcasecmp(a, b) == 0;
+    return s && strcmp(s, word) == 0;
+}
+
+/* s, or "?" when NULL. */
+static const char *or_q(const char *s)
+{
+    return s ? s : "?";
 }
 
 /* "name[ip]" or "[ip]" or "name" of a client object. */
@@ -54,7 +64,30 @@ static void client_words(json_object *c, FILE *out)
         fputs(name ? name : "an unknown client", out);
 }
 
-/* "; Postfix gives up at T ..." for a recipient still being retried. */
+/* A duration in words: "0.05 s", "12 s", "4 min 10 s", "2 h 5 min", "3 days 4 h". */
+static void duration_words(double s, FILE *out)
+{
+    long long t = (long long)(s + 0.5);
+    if (s < 10)
+        fprintf(out, "%.2g s", s);
+    else if (t < 60)
+        fprintf(out, "%lld s", t);
+    else if (t < 3600)
+        fprintf(out, "%lld min %lld s", t / 60, t % 60);
+    else if (t < 86400)
+        fprintf(out, "%lld h %lld min", t / 3600, t % 3600 / 60);
+    else
+        fprintf(out, "%lld day%s %lld h", t / 86400, t / 86400 == 1 ? "" : "s", t % 86400 / 3600);
+}
+
+/* The verdict line, coloured on a terminal. */
+static void verdict(const pt_filter *f, const char *who, const char *what, int bad, FILE *out)
+{
+    const char *on = !f->color ? "" : bad == 0 ? "\033[1;32m" : bad == 1 ? "\033[1;33m" : "\033[1;31m";
+    fprintf(out, "%s: %s%s%s\n", who, on, what, f->color ? "\033[0m" : "");
+}
+
+/* "; Postfix keeps trying and gives up at T ..." for a recipient still deferred. */
 static void give_up_words(const pt_filter *f, json_object *rec, FILE *out)
 {
     const char *first = str(rec, "first_seen");
@@ -67,153 +100,311 @@ static void give_up_words(const pt_filter *f, json_object *rec, FILE *out)
     t.usec = 0;
     t.frac_digits = 0;
     pt_time_format(&t, buf, sizeof buf);
-    fprintf(out, "; Postfix keeps trying and gives up at %s (queued + maximal_queue_lifetime, "
-            "%lld %s%s)", buf, (long long)(life % 86400 ? life : life / 86400),
+    fprintf(out, "  Postfix keeps trying and gives up at %s (queued + maximal_queue_lifetime, "
+            "%lld %s%s)\n", buf, (long long)(life % 86400 ? life : life / 86400),
             life % 86400 ? "s" : "day", life % 86400 || life == 86400 ? "" : "s");
 }
 
-/* The sentence for one recipient. */
-static void recipient_words(const pt_filter *f, json_object *rec, json_object *r, FILE *out)
+/* The last event of an action, or NULL. */
+static json_object *last_event(json_object *rec, const char *action)
 {
-    const char *st = str(r, "status"), *reply = str(r, "reply"), *t = str(r, "time");
+    json_object *ev = get(rec, "events"), *hit = NULL;
+    for (size_t i = 0; ev && json_object_is_type(ev, json_type_array)
+                       && i < json_object_array_length(ev); i++)
+        if (is(str(json_object_array_get_idx(ev, i), "action"), action))
+            hit = json_object_array_get_idx(ev, i);
+    return hit;
+}
+
+/* Is the mail in the hold queue when its record ends (held, not released)? */
+static int still_held(json_object *rec)
+{
+    json_object *h = last_event(rec, "hold"), *r = last_event(rec, "release");
     const char *end = str(rec, "end");
-    long long tries = num(r, "attempts", 0);
-    fprintf(out, "  to <%s>", str(r, "to") ? str(r, "to") : "");
-    if (str(r, "orig_to"))
-        fprintf(out, " (originally <%s>)", str(r, "orig_to"));
-    fputs(": ", out);
-    if (!st) {
-        fputs("no delivery attempt was logged", out);
-    } else if (!strcmp(st, "sent")) {
-        fprintf(out, "delivered at %s by %s to %s", t ? t : "?",
-                str(r, "service") ? str(r, "service") : "?", str(r, "relay") ? str(r, "relay") : "?");
-        if (str(r, "queued_as"))
-            fprintf(out, ", which queued it as %s", str(r, "queued_as"));
-    } else if (!strcmp(st, "bounced")) {
-        fprintf(out, "bounced at %s", t ? t : "?");
-        if (str(rec, "bounce_id"))
-            fprintf(out, "; a non-delivery notice (queue ID %s) went back to the sender",
-                    str(rec, "bounce_id"));
-    } else if (!strcmp(st, "expired")) {
-        fprintf(out, "given up after %lld attempt%s: the message stayed in the queue too long "
-                "and was returned to the sender", tries, tries == 1 ? "" : "s");
-    } else if (!strcmp(st, "deferred")) {
-        fprintf(out, "not delivered yet: %lld attempt%s, the last at %s", tries,
-                tries == 1 ? "" : "s", t ? t : "?");
-        if (end && !strcmp(end, "deleted"))
-            fputs("; then an administrator deleted the message", out);
-        else if (end && strcmp(end, "removed") != 0)
-            give_up_words(f, rec, out);
-    } else {
-        fprintf(out, "status %s at %s", st, t ? t : "?");
+    if (!h || !(is(end, "shutdown") || is(end, "timeout") || is(end, "evicted")))
+        return 0;
+    return !r || strcmp(or_q(str(r, "time")), or_q(str(h, "time"))) < 0;
+}
+
+/* Did the record end with the input (nothing final seen)? */
+static int ended_open(json_object *rec)
+{
+    const char *end = str(rec, "end");
+    return is(end, "shutdown") || is(end, "timeout") || is(end, "evicted");
+}
+
+/* The verdict and the first evidence line for one recipient. Returns 1
+ * when the code's class words would mislead (expired, deleted, held:
+ * whatever the last try's class said, no more tries follow). */
+static int recipient_verdict(const pt_filter *f, json_object *rec, json_object *r, const char *who,
+                             FILE *out)
+{
+    const char *st = str(r, "status"), *end = str(rec, "end"), *t = str(r, "time");
+    const char *relay = str(r, "relay"), *reply = str(r, "reply"), *service = str(r, "service");
+    double tries = num(r, "attempts", 0);
+    if (still_held(rec)) {
+        json_object *h = last_event(rec, "hold");
+        verdict(f, who, "held", 1, out);
+        fprintf(out, "  it waits in the hold queue since %s (%s)\n", or_q(str(h, "time")),
+                or_q(str(h, "text")));
+        fprintf(out, "  next step: it stays there until an administrator releases it (postsuper -H %s) "
+                "or deletes it (postsuper -d %s)\n", or_q(str(rec, "queue_id")), or_q(str(rec, "queue_id")));
+        return 1;
     }
-    if (reply)
-        fprintf(out, "\n      server said: %s", reply);
-    const char *dsn = str(r, "dsn"), *meaning = pt_dsn_meaning(dsn);
-    int expired = st && !strcmp(st, "expired");
-    int over = expired || (end && !strcmp(end, "deleted"));     /* no more tries either way */
-    if (dsn)
-        fprintf(out, "\n      status code %s%s", dsn, expired ? " (of the last try)" : "");
-    if (dsn && meaning)
-        fprintf(out, ": %s", meaning);
-    if (dsn && !over && pt_dsn_class_words(dsn[0] - '0'))
-        fprintf(out, " — %s", pt_dsn_class_words(dsn[0] - '0'));
-    const char *next = pt_dsn_next_step(dsn);
-    if (st && !strcmp(st, "sent"))
-        fputs("\n      next step: the receiving server accepted it; if the recipient did not get it, "
-              "the problem is on the receiving side", out);
-    else if (expired)
-        fputs("\n      next step: Postfix gave up and told the sender; once the receiving side "
-              "works again the sender may send it again", out);
-    else if (next && !over)
-        fprintf(out, "\n      next step: %s", next);
+    if (is(st, "sent")) {
+        verdict(f, who, "delivered", 0, out);
+        if (is(service, "smtp") || is(service, "lmtp"))
+            fprintf(out, "  accepted by %s at %s with \"%s\"\n", or_q(relay), or_q(t), or_q(reply));
+        else
+            fprintf(out, "  delivered by %s (%s) at %s: %s\n", or_q(service), or_q(relay), or_q(t),
+                    or_q(reply));
+        if (tries > 1)
+            fprintf(out, "  it got through on attempt %.0f: the tries before were deferred\n", tries);
+        return 0;
+    }
+    if (is(st, "bounced")) {
+        verdict(f, who, "bounced", 2, out);
+        fprintf(out, "  refused at %s%s%s: \"%s\"\n", or_q(t), relay ? " via " : "", relay ? relay : "",
+                or_q(reply));
+        return 0;
+    }
+    if (is(st, "expired")) {
+        verdict(f, who, "expired", 2, out);
+        fprintf(out, "  Postfix gave up after %.0f attempt%s: the mail stayed in the queue longer than "
+                "maximal_queue_lifetime; the last try, at %s, said: \"%s\"\n", tries,
+                tries == 1 ? "" : "s", or_q(t), or_q(reply));
+        return 1;
+    }
+    if (is(st, "deferred") && is(end, "deleted")) {
+        verdict(f, who, "deleted", 2, out);
+        fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s while it was being "
+                "retried; the last try, at %s, said: \"%s\"\n", or_q(str(rec, "last_seen")), or_q(t),
+                or_q(reply));
+        return 1;
+    }
+    if (is(st, "deferred")) {
+        verdict(f, who, "still being retried", 1, out);
+        fprintf(out, "  queued since %s; the last try, at %s%s%s, said: \"%s\"\n",
+                or_q(str(rec, "first_seen")), or_q(t), relay ? " via " : "", relay ? relay : "",
+                or_q(reply));
+        if (ended_open(rec))
+            give_up_words(f, rec, out);
+        return 0;
+    }
+    if (st) {
+        verdict(f, who, st, 1, out);
+        fprintf(out, "  at %s via %s: \"%s\"\n", or_q(t), or_q(relay), or_q(reply));
+        return 1;
+    }
+    if (is(end, "deleted")) {
+        verdict(f, who, "deleted", 2, out);
+        fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s before any "
+                "delivery attempt\n", or_q(str(rec, "last_seen")));
+    } else if (is(end, "rejected") || is(end, "discarded")) {
+        json_object *e = last_event(rec, is(end, "rejected") ? "reject" : "discard");
+        verdict(f, who, is(end, "rejected") ? "rejected after it was received" : "discarded", 2, out);
+        fprintf(out, "  %s by %s at %s: %s; nothing was delivered\n",
+                is(end, "rejected") ? "refused" : "thrown away on purpose", or_q(str(e, "service")),
+                or_q(str(e, "time")), or_q(str(e, "text")));
+    } else if (is(end, "aborted")) {
+        verdict(f, who, "never queued", 2, out);
+        fputs("  the client went away before the message was in the queue\n", out);
+    } else {
+        verdict(f, who, "waiting in the queue", 1, out);
+        fprintf(out, "  queued since %s; no delivery attempt was logged before %s\n",
+                or_q(str(rec, "first_seen")), ended_open(rec) ? "the input ended" : "its record ended");
+    }
+    return 1;
+}
+
+/* "took X in all: A before the queue manager, ..." and attempts. */
+static void delay_words(json_object *r, FILE *out)
+{
+    static const char *const stage[] = { "before_qmgr", "in_qmgr", "conn_setup", "transmission" };
+    static const char *const words[] = { "before the queue manager", "in the queue",
+                                         "to connect", "to send" };
+    double all = num(r, "delay", -1), tries = num(r, "attempts", 0);
+    json_object *d = get(r, "delays");
+    if (all < 0 && !d)
+        return;
+    fputs("  took ", out);
+    if (all >= 0)
+        duration_words(all, out);
+    for (int i = 0; d && i < 4; i++) {
+        double v = num(d, stage[i], -1);
+        if (v < 0)
+            continue;
+        fputs(i == 0 ? (all >= 0 ? " in all: " : "") : ", ", out);
+        duration_words(v, out);
+        fprintf(out, " %s", words[i]);
+    }
+    if (tries > 0)
+        fprintf(out, "; %.0f attempt%s", tries, tries == 1 ? "" : "s");
     fputc('\n', out);
 }
 
-/* Plain words for a message record. */
-static void message_words(const pt_filter *f, json_object *rec, FILE *out)
+/* The status code, its meaning and a next step for one recipient. */
+static void code_and_next(const char *st, const char *dsn, int over, json_object *r, FILE *out)
 {
-    const char *from = str(rec, "from"), *origin = str(rec, "origin"), *end = str(rec, "end");
-    fprintf(out, "Mail%s (queue ID %s on %s), first seen %s, last seen %s\n",
-            same_addr(str(rec, "kind"), "progress") ? " in progress" : "",
-            str(rec, "queue_id"), str(rec, "host"), str(rec, "first_seen"), str(rec, "last_seen"));
-    fprintf(out, "  from <%s>", from ? from : "?");
-    if (from && !*from)
-        fputs(" (the null sender: a bounce or notification)", out);
+    const char *meaning = pt_dsn_meaning(dsn), *next = pt_dsn_next_step(dsn);
+    int expired = is(st, "expired");
+    if (dsn) {
+        fprintf(out, "  status code %s%s", dsn, expired ? " (of the last try)" : "");
+        if (meaning)
+            fprintf(out, ": %s", meaning);
+        if (!over && pt_dsn_class_words(dsn[0] - '0'))
+            fprintf(out, " — %s", pt_dsn_class_words(dsn[0] - '0'));
+        fputc('\n', out);
+    }
+    delay_words(r, out);
+    if (is(st, "sent"))
+        fputs("  next step: the receiving server accepted it; if the recipient did not get it, "
+              "the problem is on the receiving side\n", out);
+    else if (expired)
+        fputs("  next step: Postfix gave up and told the sender; once the receiving side works "
+              "again the sender may send it again\n", out);
+    else if (next && (!over || is(st, "bounced")))
+        fprintf(out, "  next step: %s\n", next);
+    else if (is(st, "bounced"))
+        fputs("  next step: the receiving side refused it for good and the sender was told; the "
+              "reply above says why — if it looks wrong, ask the receiving side's postmaster\n", out);
+    else if (is(st, "deferred") && !over)
+        fputs("  next step: nothing yet — Postfix retries by itself; if it lasts, the reply above "
+              "says what the receiving side needs\n", out);
+}
+
+/* The lines about the mail itself: sender, IDs, origin, events, links. */
+static void mail_words(json_object *rec, FILE *out)
+{
+    const char *from = str(rec, "from"), *origin = str(rec, "origin"), *parent = str(rec, "parent_id");
+    fprintf(out, "  the mail: from <%s>%s", or_q(from), from && !*from ? " (the null sender: a "
+            "bounce or notification)" : "");
     if (str(rec, "message_id"))
         fprintf(out, ", Message-ID <%s>", str(rec, "message_id"));
+    fprintf(out, ", queue ID %s on %s", or_q(str(rec, "queue_id")), or_q(str(rec, "host")));
+    if (get(rec, "size"))
+        fprintf(out, ", %.0f bytes", num(rec, "size", 0));
     fputc('\n', out);
-    if (origin && !strcmp(origin, "smtpd")) {
+    if (is(origin, "smtpd") && parent) {
+        fprintf(out, "  re-injected after a content filter or relay at %s; the original was queue ID %s\n",
+                or_q(str(rec, "first_seen")), parent);
+    } else if (is(origin, "smtpd") || is(origin, "qmqpd")) {
         fputs("  received over SMTP from ", out);
         client_words(get(rec, "client"), out);
-        const char *user = str(get(rec, "client"), "sasl_username");
-        if (user)
-            fprintf(out, ", logged in as %s", user);
-        fputc('\n', out);
-    } else if (origin && !strcmp(origin, "pickup")) {
-        fputs("  submitted locally (sendmail / pickup)\n", out);
-    } else if (origin && !strcmp(origin, "bounce")) {
-        fprintf(out, "  a notification Postfix made about queue ID %s\n",
-                str(rec, "parent_id") ? str(rec, "parent_id") : "?");
-    } else if (origin && !strcmp(origin, "local")) {
-        fprintf(out, "  forwarded by local delivery of queue ID %s\n",
-                str(rec, "parent_id") ? str(rec, "parent_id") : "?");
+        if (str(get(rec, "client"), "sasl_username"))
+            fprintf(out, ", logged in as %s", str(get(rec, "client"), "sasl_username"));
+        fprintf(out, " at %s\n", or_q(str(rec, "first_seen")));
+    } else if (is(origin, "pickup")) {
+        fprintf(out, "  submitted locally (sendmail / pickup) at %s\n", or_q(str(rec, "first_seen")));
+    } else if (is(origin, "bounce")) {
+        fprintf(out, "  a notice Postfix made at %s about queue ID %s\n", or_q(str(rec, "first_seen")),
+                or_q(parent));
+    } else if (is(origin, "local")) {
+        fprintf(out, "  forwarded by local delivery of queue ID %s at %s\n", or_q(parent),
+                or_q(str(rec, "first_seen")));
+    } else {
+        fprintf(out, "  first seen at %s\n", or_q(str(rec, "first_seen")));
     }
-    if (str(rec, "parent_id") && origin && !strcmp(origin, "smtpd"))
-        fprintf(out, "  re-injected after a content filter; the original was queue ID %s\n",
-                str(rec, "parent_id"));
+    if (str(rec, "bounce_id"))
+        fprintf(out, "  a non-delivery notice (queue ID %s) went back to the sender\n",
+                str(rec, "bounce_id"));
     json_object *ev = get(rec, "events");
-    for (size_t i = 0; ev && i < json_object_array_length(ev); i++) {
+    for (size_t i = 0; ev && json_object_is_type(ev, json_type_array)
+                       && i < json_object_array_length(ev); i++) {
         json_object *e = json_object_array_get_idx(ev, i);
-        fprintf(out, "  %s: %s by %s: %s\n", str(e, "time"), str(e, "action"),
-                str(e, "service"), str(e, "text") ? str(e, "text") : "");
+        fprintf(out, "  %s: %s by %s: %s\n", or_q(str(e, "time")), or_q(str(e, "action")),
+                or_q(str(e, "service")), str(e, "text") ? str(e, "text") : "");
     }
-    json_object *rs = get(rec, "recipients");
-    for (size_t i = 0; rs && i < json_object_array_length(rs); i++) {
-        json_object *r = json_object_array_get_idx(rs, i);
-        if (pt_query_rcpt_matches(&f->q, r))
-            recipient_words(f, rec, r, out);
-    }
-    if (end && !strcmp(end, "deleted"))
-        fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s\n", str(rec, "last_seen"));
-    else if (end && !strcmp(end, "rejected"))
-        fputs("  refused after it was received (see the events above); nothing was delivered\n", out);
-    else if (end && !strcmp(end, "discarded"))
-        fputs("  accepted but discarded on purpose (see the events above); nothing was delivered\n", out);
-    else if (end && !strcmp(end, "aborted"))
-        fputs("  never completed: the client went away before the message was in the queue\n", out);
-    else if (end && (!strcmp(end, "timeout") || !strcmp(end, "evicted") || !strcmp(end, "shutdown")))
+    const char *end = str(rec, "end");
+    if (ended_open(rec))
         fprintf(out, "  the log says no more about it (%s)\n",
-                !strcmp(end, "shutdown") ? "the input ended while it was still in the queue"
-                : !strcmp(end, "timeout") ? "no line about it for the idle timeout"
+                is(end, "shutdown") ? "the input ended while it was still in the queue"
+                : is(end, "timeout") ? "no line about it for the idle timeout"
                 : "dropped from a full cache");
+}
+
+/* Plain words for a message record: one block per recipient shown. */
+static void message_words(const pt_filter *f, json_object *rec, int linked, FILE *out)
+{
+    json_object *rs = get(rec, "recipients");
+    size_t n = rs && json_object_is_type(rs, json_type_array) ? json_object_array_length(rs) : 0;
+    int shown = 0;
+    char who[600];
+    for (size_t i = 0; i <= n; i++) {
+        json_object *r = i < n ? json_object_array_get_idx(rs, i) : NULL;
+        if (i == n && shown)
+            break;
+        if (r && !linked && !pt_query_rcpt_matches(&f->q, r))
+            continue;
+        if (!r && n && !linked)
+            continue;           /* no recipient matched (a --from query): say nothing twice */
+        const char *origin = str(rec, "origin");
+        snprintf(who, sizeof who, "%s <%s>", is(origin, "bounce") ? "Notice to"
+                 : is(origin, "local") ? "Forwarded copy to"
+                 : is(origin, "smtpd") && str(rec, "parent_id") ? "Filtered copy to" : "Mail to",
+                 r ? or_q(str(r, "to")) : "(no recipient logged)");
+        int over = recipient_verdict(f, rec, r, who, out);
+        if (r) {
+            if (str(r, "orig_to"))
+                fprintf(out, "  (the address it was sent to: <%s>)\n", str(r, "orig_to"));
+            if (str(r, "queued_as"))
+                fprintf(out, "  the next hop queued it as %s\n", str(r, "queued_as"));
+            code_and_next(str(r, "status"), str(r, "dsn"), over || is(str(rec, "end"), "deleted"),
+                          r, out);
+        }
+        mail_words(rec, out);
+        fputc('\n', out);
+        shown = 1;
+    }
+}
+
+/* Plain words for a reject record (refused at SMTP time). */
+static void reject_words(const pt_filter *f, json_object *rec, FILE *out)
+{
+    const char *action = str(rec, "action"), *qid = str(rec, "queue_id"), *dsn = str(rec, "dsn");
+    char who[600];
+    snprintf(who, sizeof who, "Mail to <%s>", or_q(str(rec, "to")));
+    if (!action || is(action, "reject"))
+        verdict(f, who, "rejected at SMTP time", 2, out);
+    else
+        verdict(f, who, is(action, "hold") ? "held by a restriction at SMTP time"
+                : is(action, "discard") ? "discarded by a restriction at SMTP time"
+                : action, 1, out);
+    fprintf(out, "  %s by %s on %s at %s, at the %s command: \"", is(action, "reject") || !action
+            ? "refused" : is(action, "hold") ? "held" : is(action, "discard") ? "discarded" : action,
+            or_q(str(rec, "program")), or_q(str(rec, "host")),
+            or_q(str(rec, "time")), or_q(str(rec, "stage")));
+    if (get(rec, "smtp_code"))
+        fprintf(out, "%.0f ", num(rec, "smtp_code", 0));
+    if (dsn)
+        fprintf(out, "%s ", dsn);
+    fprintf(out, "%s\"\n", str(rec, "reason") ? str(rec, "reason") : "");
+    fputs("  the client: ", out);
+    client_words(get(rec, "client"), out);
+    fprintf(out, ", mail from <%s>%s%s\n", or_q(str(rec, "from")), qid ? ", queue ID " : "",
+            qid ? qid : "");
+    if (dsn && pt_dsn_meaning(dsn))
+        fprintf(out, "  status code %s: %s\n", dsn, pt_dsn_meaning(dsn));
+    if (!action || is(action, "reject"))
+        fprintf(out, "  next step: this server never took the mail; the sending server got the "
+                "refusal and must tell its sender.%s%s\n", pt_dsn_next_step(dsn) ? " The sender: " : "",
+                pt_dsn_next_step(dsn) ? pt_dsn_next_step(dsn) : "");
     fputc('\n', out);
 }
 
-/* Plain words for a reject record. */
-static void reject_words(json_object *rec, FILE *out)
+/* Plain words for an auth record (a failed SMTP AUTH). */
+static void auth_words(const pt_filter *f, json_object *rec, FILE *out)
 {
-    const char *action = str(rec, "action"), *qid = str(rec, "queue_id");
-    const char *stage = str(rec, "stage");
-    fprintf(out, "%s: %s ", str(rec, "time"),
-            action && !strcmp(action, "reject") ? "refused" : action ? action : "?");
-    if (!qid)
-        fputs("before queueing", out);
-    else if (stage && !strcmp(stage, "RCPT"))
-        fprintf(out, "for one recipient of queue ID %s", qid);
-    else
-        fprintf(out, "for queue ID %s", qid);
-    fprintf(out, " by %s at %s: ", str(rec, "program"), stage ? stage : "?");
+    verdict(f, "Login", "failed", 2, out);
+    fprintf(out, "  %s on %s at %s: ", or_q(str(rec, "program")), or_q(str(rec, "host")),
+            or_q(str(rec, "time")));
     client_words(get(rec, "client"), out);
-    fprintf(out, " tried mail from <%s> to <%s>\n", str(rec, "from") ? str(rec, "from") : "?",
-            str(rec, "to") ? str(rec, "to") : "?");
-    long long code = num(rec, "smtp_code", -1);
-    fputs("  reply: ", out);
-    if (code >= 0)
-        fprintf(out, "%lld ", code);
-    if (str(rec, "dsn"))
-        fprintf(out, "%s ", str(rec, "dsn"));
-    fprintf(out, "%s\n\n", str(rec, "reason") ? str(rec, "reason") : "");
+    fprintf(out, " tried %s", or_q(str(rec, "sasl_method")));
+    if (str(rec, "sasl_username"))
+        fprintf(out, " as %s", str(rec, "sasl_username"));
+    if (str(rec, "reason"))
+        fprintf(out, ": %s", str(rec, "reason"));
+    fputs("\n\n", out);
 }
 
 /* Is any query option or --explain set? */
@@ -222,7 +413,34 @@ int pt_filter_active(const pt_filter *f)
     return pt_query_active(&f->q) || f->explain;
 }
 
-/* Say that no record matched, and where to look instead. */
+/* Does the record pass the query (counted)? */
+int pt_filter_match(pt_filter *f, json_object *rec)
+{
+    if (!pt_query_matches(&f->q, rec))
+        return 0;
+    f->matched++;
+    return 1;
+}
+
+/* A record in plain words, placed in its chain. */
+void pt_explain_record(const pt_filter *f, json_object *rec, int member, int chain_size,
+                       int linked, FILE *out)
+{
+    const char *kind = str(rec, "kind");
+    if (chain_size > 1 && member == 0)
+        fprintf(out, "=== %d linked mails: the mail, then what it led to or came from ===\n\n",
+                chain_size);
+    if (chain_size > 1)
+        fprintf(out, "[%d/%d%s] ", member + 1, chain_size, linked ? ", linked" : "");
+    if (is(kind, "reject"))
+        reject_words(f, rec, out);
+    else if (is(kind, "auth"))
+        auth_words(f, rec, out);
+    else
+        message_words(f, rec, linked, out);
+}
+
+/* Say that no record matched the query, and where to look instead. */
 void pt_filter_none(const pt_filter *f, FILE *out, FILE *err)
 {
     const pt_query *q = &f->q;
@@ -241,30 +459,4 @@ void pt_filter_none(const pt_filter *f, FILE *out, FILE *err)
     fputs("If the sender says it was sent, it never reached this server (or these logs do not "
           "cover the time):\nlook at the sending server's log for the delivery attempt and its "
           "reply, and check that the\nrecipient domain's MX records point here.\n", out);
-}
-
-/* Filter and write one record. */
-int pt_filter_write(pt_filter *f, const char *json, size_t len, FILE *out)
-{
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return 0;
-    json_object *rec = json_tokener_parse_ex(tok, json, (int)len);
-    json_tokener_free(tok);
-    if (!rec)
-        return 0;
-    int ok = pt_query_matches(&f->q, rec);
-    if (ok) {
-        f->matched++;
-        if (!f->explain) {
-            fwrite(json, 1, len, out);
-            fputc('\n', out);
-        } else if (same_addr(str(rec, "kind"), "reject")) {
-            reject_words(rec, out);
-        } else {
-            message_words(f, rec, out);
-        }
-    }
-    json_object_put(rec);
-    return ok;
 }

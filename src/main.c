@@ -1,50 +1,122 @@
 /*
- * main.c - the postfix-trace command: read Postfix logs (files in order,
- * or standard input), feed each line to the core, write one JSON record per
- * line to standard output (lines that are its own records already - the
- * modules' file - go straight to the output and the questions), flush open mails at the end (end "shutdown"),
- * and print the counters on standard error with --stats. A write error
- * (disk full) stops the reading and gives exit status 3.
- * Memory: one core, one reader at a time. Single-threaded.
+ * main.c - the postfix-trace command: read Postfix logs (files in time
+ * order, or standard input), feed each line to the core, write one JSON
+ * record per line to standard output (lines that are its own records
+ * already - the modules' file - join the records), flush open mails at the
+ * end (end "shutdown"), and print the counters on standard error with
+ * --stats. Questions pick records and keep linked mails together (chain.c);
+ * --explain says it in words; --summary / --report count instead.
+ * A pipe on standard input or --follow FILE is read as it grows: lines
+ * are stamped with the monotonic clock, the core's timer runs while the
+ * input is idle, and each record is flushed as soon as it is written.
+ * A write error (disk full) stops the reading and gives exit status 3.
+ * Memory: one core, one reader at a time. Single-threaded; the only
+ * global is the flag the stop signals set.
  */
+#include "chain.h"
 #include "options.h"
+#include "order.h"
 #include "reader.h"
+#include "report.h"
+#include "summary.h"
 #include "postfix-trace/core.h"
 #include "postfix-trace/line.h"
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-/* Sink: one record per line on stdout. */
-static void write_record(void *ctx, const char *json, size_t len)
-{
-    FILE *out = ctx;
-    fwrite(json, 1, len, out);
-    putc('\n', out);
-}
+#define TICK_MS 250                     /* the follower's timer */
+#define FOLLOW_WINDOW_US 1000000        /* follow: lines wait 1 s of wall time */
+#define FOLLOW_HELD_BYTES (4u << 20)    /* ... and at most 4 MiB of them */
 
-/* What the filtering sink needs. */
-typedef struct filter_ctx {
-    pt_filter *filter;
+static volatile sig_atomic_t stop_requested;
+
+/* What a run holds: the core, where records go, what is counted. */
+typedef struct app {
+    pt_cli_options *opt;
+    pt_core *core;
+    pt_header_reader *hr;
     FILE *out;
-} filter_ctx;
+    int streaming;              /* flush each record (follow, pipes) */
+    int plain;                  /* records go out as they are (no question) */
+    pt_summary *summary;
+    pt_chains *chains;
+    int chain_error;
+} app;
 
-/* Sink for the questions (--to, --from, ..., --explain): matching records only. */
-static void write_filtered(void *ctx, const char *json, size_t len)
+/* Stop following (SIGINT, SIGTERM). */
+static void on_stop(int sig)
 {
-    filter_ctx *fc = ctx;
-    pt_filter_write(fc->filter, json, len, fc->out);
+    (void)sig;
+    stop_requested = 1;
 }
 
-/* Where finished records go: the core's sink, also for records read. */
-typedef struct record_out {
-    pt_record_sink fn;
-    void *ctx;
-} record_out;
+/* Monotonic microseconds. */
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Write one chosen record: JSON or words. */
+static void write_one(app *a, const char *json, size_t len, json_object *rec, int member,
+                      int size, int linked)
+{
+    if (a->opt->filter.explain) {
+        pt_explain_record(&a->opt->filter, rec, member, size, linked, a->out);
+    } else {
+        fwrite(json, 1, len, a->out);
+        putc('\n', a->out);
+    }
+    if (a->streaming)
+        fflush(a->out);
+}
+
+/* Chain callback: write a record of a chosen chain. */
+static void write_chained(void *ctx, const char *json, size_t len, json_object *rec, int member,
+                          int size, int linked)
+{
+    write_one(ctx, json, len, rec, member, size, linked);
+}
+
+/* The sink for every record, made or read. */
+static void on_record(void *ctx, const char *json, size_t len)
+{
+    app *a = ctx;
+    if (a->plain) {
+        fwrite(json, 1, len, a->out);
+        putc('\n', a->out);
+        if (a->streaming)
+            fflush(a->out);
+        return;
+    }
+    json_tokener *tok = json_tokener_new();
+    json_object *rec = tok ? json_tokener_parse_ex(tok, json, (int)len) : NULL;
+    json_tokener_free(tok);
+    if (!rec)
+        return;
+    int matched = pt_filter_match(&a->opt->filter, rec);
+    if (a->summary) {
+        if (matched)
+            pt_summary_add(a->summary, rec);
+    } else if (a->chains) {
+        if (pt_chains_add(a->chains, json, len, rec, matched))
+            a->chain_error = errno ? errno : EIO;
+    } else if (matched) {
+        write_one(a, json, len, rec, 0, 1, 0);
+    }
+    json_object_put(rec);
+}
 
 /* Is the line one of postfix-trace's own records (the modules' file)? Our
  * writer starts every record with "kind"; the whole line must be a JSON
@@ -65,9 +137,28 @@ static int is_record(const char *s, size_t n)
     return ok;
 }
 
-/* Feed one input to the core (its own records go straight out); 0 on
- * success, -1 when it could not be read. */
-static int feed_file(pt_core *core, pt_header_reader *hr, const record_out *ro, const char *path)
+/* Hand one input line to the core (or, a record already, to the sink);
+ * now < 0: batch (the core counts lines). */
+static void feed_line(app *a, pt_read_result rr, const char *s, size_t n, int64_t now)
+{
+    pt_line line;
+    if (rr != PT_READ_TOO_LONG && n > 0 && s[0] == '{' && is_record(s, n)) {
+        on_record(a, s, n);                 /* a record already: answer from it */
+        return;
+    }
+    pt_header_result hres = rr == PT_READ_TOO_LONG ? PT_HEADER_MALFORMED
+                            : pt_header_read(a->hr, s, n, &line);
+    if (hres == PT_HEADER_OK && now < 0)
+        pt_core_feed(a->core, &line);
+    else if (hres == PT_HEADER_OK)
+        pt_core_feed_at(a->core, &line, now);
+    else if (hres == PT_HEADER_MALFORMED)
+        pt_core_count_malformed(a->core);   /* PT_HEADER_SKIP: journalctl's notes */
+}
+
+/* Feed a whole input (a file, or standard input that is a file); 0, or
+ * -1 when it could not be read. */
+static int feed_batch(app *a, const char *path)
 {
     pt_reader *r = pt_reader_open(path);
     if (!r) {
@@ -77,26 +168,139 @@ static int feed_file(pt_core *core, pt_header_reader *hr, const record_out *ro, 
     const char *s;
     size_t n;
     pt_read_result rr;
-    pt_line line;
-    while ((rr = pt_reader_next(r, &s, &n)) != PT_READ_EOF && !ferror(stdout)) {
+    while ((rr = pt_reader_next(r, &s, &n)) != PT_READ_EOF && !ferror(a->out)) {
         if (rr == PT_READ_ERROR) {
             fprintf(stderr, "postfix-trace: %s: %s\n", path, pt_reader_error(r));
             pt_reader_close(r);
             return -1;
         }
-        if (rr != PT_READ_TOO_LONG && n > 0 && s[0] == '{' && is_record(s, n)) {
-            ro->fn(ro->ctx, s, n);          /* a record already: answer from it */
-            continue;
-        }
-        pt_header_result hres = rr == PT_READ_TOO_LONG ? PT_HEADER_MALFORMED
-                                : pt_header_read(hr, s, n, &line);
-        if (hres == PT_HEADER_OK)
-            pt_core_feed(core, &line);
-        else if (hres == PT_HEADER_MALFORMED)
-            pt_core_count_malformed(core);   /* PT_HEADER_SKIP: journalctl's notes */
+        feed_line(a, rr, s, n, -1);
     }
     pt_reader_close(r);
     return 0;
+}
+
+/* Follow an input as it grows (a pipe until its end, a file until a stop
+ * signal): lines stamped with the monotonic clock, the timer run every
+ * TICK_MS. 0, or -1 on a read error. */
+static int feed_follow(app *a, const char *path)
+{
+    pt_reader *r = pt_reader_open(path);
+    if (!r) {
+        fprintf(stderr, "postfix-trace: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    pt_reader_follow(r);
+    int is_file = strcmp(path, "-") != 0, rc = 0;
+    int64_t last_tick = mono_us();
+    while (!stop_requested && !ferror(a->out)) {
+        int64_t now = mono_us();
+        if (now - last_tick >= TICK_MS * 1000) {
+            pt_core_tick(a->core, now);
+            fflush(a->out);
+            last_tick = now;
+        }
+        if (!is_file && !pt_reader_ready(r)) {
+            struct pollfd p = { .fd = pt_reader_fd(r), .events = POLLIN };
+            if (poll(&p, 1, TICK_MS) <= 0)
+                continue;                   /* idle (or a signal): tick, look again */
+        }
+        const char *s;
+        size_t n;
+        pt_read_result rr = pt_reader_next(r, &s, &n);
+        if (rr == PT_READ_EOF)
+            break;
+        if (rr == PT_READ_ERROR) {
+            fprintf(stderr, "postfix-trace: %s: %s\n", path, pt_reader_error(r));
+            rc = -1;
+            break;
+        }
+        if (rr == PT_READ_IDLE) {
+            if (is_file && pt_reader_check_rotation(r) == 0)
+                poll(NULL, 0, TICK_MS);     /* nothing new: wait */
+            continue;
+        }
+        feed_line(a, rr, s, n, mono_us());
+    }
+    pt_reader_close(r);
+    return rc;
+}
+
+/* Is standard input something that grows while we read (a pipe, socket
+ * or terminal) rather than a file? */
+static int stdin_streams(void)
+{
+    struct stat st;
+    return fstat(0, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
+/* Write the summary: the page to --report's file, and a table (terminal)
+ * or JSON to standard output. 0, or 1 when the page could not be written. */
+static int write_summary(app *a)
+{
+    json_object *sum = pt_summary_json(a->summary);
+    int rc = 0;
+    if (a->opt->report) {
+        FILE *f = fopen(a->opt->report, "w");
+        if (!f || pt_report_write(sum, f) != 0 || fclose(f) != 0) {
+            fprintf(stderr, "postfix-trace: --report %s: %s\n", a->opt->report, strerror(errno));
+            rc = 1;
+        }
+    }
+    if (a->opt->summary) {
+        if (isatty(fileno(a->out)))
+            pt_summary_table(sum, a->out);
+        else
+            fprintf(a->out, "%s\n", json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN
+                                                                       | JSON_C_TO_STRING_NOSLASHESCAPE));
+    }
+    json_object_put(sum);
+    return rc;
+}
+
+/* Set up the run from the options: core, reader, sinks. 0 or -1. */
+static int app_init(app *a, pt_cli_options *opt, int streaming)
+{
+    memset(a, 0, sizeof *a);
+    a->opt = opt;
+    a->out = stdout;
+    a->streaming = streaming;
+    pt_filter *f = &opt->filter;
+    f->color = opt->color < 0 ? isatty(1) && !getenv("NO_COLOR") : opt->color;
+    if (opt->summary || opt->report) {
+        if (!(a->summary = pt_summary_new()))
+            return -1;
+    } else if (pt_filter_active(f) && !streaming) {
+        if (!(a->chains = pt_chains_new()))
+            return -1;
+    } else if (!pt_filter_active(f)) {
+        a->plain = 1;
+    }
+    if (streaming) {
+        opt->core.quiet_clock = 1;
+        opt->core.reorder_window = opt->core.reorder_window ? FOLLOW_WINDOW_US : 0;
+        if (opt->core.reorder_max_bytes > FOLLOW_HELD_BYTES)
+            opt->core.reorder_max_bytes = FOLLOW_HELD_BYTES;
+    }
+    a->core = pt_core_new(&opt->core, on_record, a);
+    a->hr = pt_header_reader_new(opt->year);
+    return a->core && a->hr ? 0 : -1;
+}
+
+/* Read every input; 0, or 1 when one could not be read. */
+static int read_inputs(app *a)
+{
+    pt_cli_options *opt = a->opt;
+    if (opt->follow || (opt->n_files == 0 && a->streaming))
+        return feed_follow(a, opt->follow ? opt->follow : "-") ? 1 : 0;
+    if (opt->n_files == 0)
+        return feed_batch(a, "-") ? 1 : 0;
+    pt_order_files(opt->files, opt->n_files, opt->year, stderr);
+    int status = 0;
+    for (int i = 0; i < opt->n_files && !ferror(a->out); i++)
+        if (feed_batch(a, opt->files[i]))
+            status = 1;
+    return status;
 }
 
 /* Run the command. */
@@ -111,38 +315,38 @@ int main(int argc, char **argv)
     default:
         break;
     }
+    int streaming = opt.follow || (opt.n_files == 0 && stdin_streams() && !opt.summary && !opt.report);
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    filter_ctx fc = { &opt.filter, stdout };
-    record_out ro = { write_record, stdout };
-    if (pt_filter_active(&opt.filter)) {
-        ro.fn = write_filtered;
-        ro.ctx = &fc;
-    }
-    pt_core *core = pt_core_new(&opt.core, ro.fn, ro.ctx);
-    pt_header_reader *hr = pt_header_reader_new(opt.year);
-    if (!core || !hr) {
-        fprintf(stderr, "postfix-trace: out of memory\n");
+    struct sigaction sa = { .sa_handler = on_stop };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    app a;
+    if (app_init(&a, &opt, streaming)) {
+        fprintf(stderr, "postfix-trace: out of memory (or no temporary file: %s)\n", strerror(errno));
         return 1;
     }
-    int status = 0;
-    if (opt.n_files == 0) {
-        status = feed_file(core, hr, &ro, "-") ? 1 : 0;
-    } else {
-        for (int i = 0; i < opt.n_files && !ferror(stdout); i++)
-            if (feed_file(core, hr, &ro, opt.files[i]))
-                status = 1;
-    }
-    pt_core_flush(core);
+    int status = read_inputs(&a);
+    pt_core_flush(a.core);
     if (opt.stats) {
         pt_stats st;
         char buf[1024];
-        pt_core_stats(core, &st);
+        pt_core_stats(a.core, &st);
         pt_stats_json(&st, buf, sizeof buf);
         fprintf(stderr, "%s\n", buf);
     }
-    pt_core_free(core);
-    pt_header_reader_free(hr);
+    pt_core_free(a.core);
+    pt_header_reader_free(a.hr);
+    if (a.chains && (a.chain_error || pt_chains_emit(a.chains, write_chained, &a))) {
+        fprintf(stderr, "postfix-trace: keeping the records for the answer failed: %s\n",
+                strerror(a.chain_error ? a.chain_error : errno));
+        status = 1;
+    }
+    pt_chains_free(a.chains);
+    if (a.summary && write_summary(&a))
+        status = 1;
+    pt_summary_free(a.summary);
     if (status == 0 && pt_query_active(&opt.filter.q) && opt.filter.matched == 0) {
         pt_filter_none(&opt.filter, stdout, stderr);
         status = 1;                     /* nothing matched: say so, exit 1 */

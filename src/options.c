@@ -59,9 +59,31 @@ static const char usage_text[] =
 "  --since=TIME, --until=TIME  records whose lines fall in the span: 2026-11-03,\n"
 "                      \"2026-11-03 10:00\", RFC 3339, today, yesterday, now,\n"
 "                      \"2 hours ago\"\n"
-"  --explain           say what happened in plain words instead of JSON\n"
+"  --explain           say what happened in plain words instead of JSON: per\n"
+"                      recipient the verdict first, then the evidence and a\n"
+"                      next step; a mail's linked mails (content-filter copy,\n"
+"                      bounce notice) are shown with it (also in JSON)\n"
+"  --color=WHEN        colour the verdicts: auto (a terminal; default), always,\n"
+"                      never (NO_COLOR in the environment means never)\n"
 "  --queue-lifetime=T  Postfix's maximal_queue_lifetime (default 5d), to say when\n"
 "                      it gives up on a deferred mail\n"
+"\n"
+"Summaries:\n"
+"  --summary           counts instead of records: by final status, status code,\n"
+"                      recipient domain and relay (bounce and defer rates), top\n"
+"                      reject reasons, SASL failures, what is still queued, delay\n"
+"                      percentiles per stage; a table on a terminal, else one\n"
+"                      JSON object. Questions above narrow what is counted\n"
+"  --report=FILE.html  the summary as one self-contained HTML page with charts\n"
+"\n"
+"Following:\n"
+"  --follow=FILE       read FILE and keep reading what is appended, across\n"
+"                      rotation (like tail -F), until interrupted; each record\n"
+"                      is written as soon as it is final. Standard input that is\n"
+"                      a pipe is read the same way (until its end). Lines wait a\n"
+"                      1 s reorder window of wall time; a quiet host's clock\n"
+"                      moves on with wall time, so --linger is wall time too\n"
+"\n"
 "  --help              show this help and exit\n"
 "  --version           show the version and exit\n"
 "\n"
@@ -97,6 +119,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
 {
     enum { O_YEAR = 256, O_MAX, O_IDLE, O_LINGER, O_RAW, O_DEFERRED, O_STATS,
            O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
+           O_FOLLOW, O_SUMMARY, O_REPORT, O_COLOR,
            O_DOMAIN, O_STATUS, O_CLIENT, O_HOST, O_MSGID, O_SINCE, O_UNTIL,
            O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX, O_LIFETIME };
     static const struct option longopts[] = {
@@ -113,6 +136,10 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "from", required_argument, NULL, O_FROM },
         { "queue-id", required_argument, NULL, O_QID },
         { "explain", no_argument, NULL, O_EXPLAIN },
+        { "follow", required_argument, NULL, O_FOLLOW },
+        { "summary", no_argument, NULL, O_SUMMARY },
+        { "report", required_argument, NULL, O_REPORT },
+        { "color", required_argument, NULL, O_COLOR },
         { "domain", required_argument, NULL, O_DOMAIN },
         { "status", required_argument, NULL, O_STATUS },
         { "client", required_argument, NULL, O_CLIENT },
@@ -131,6 +158,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
     };
     memset(o, 0, sizeof *o);
     pt_core_options_default(&o->core);
+    o->color = -1;
     o->core.reorder_window = PT_CLI_REORDER_WINDOW;
     opterr = 0;
     optind = 1;
@@ -246,6 +274,22 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         case O_EXPLAIN:
             o->filter.explain = 1;
             break;
+        case O_FOLLOW:
+            o->follow = optarg;
+            break;
+        case O_SUMMARY:
+            o->summary = 1;
+            break;
+        case O_REPORT:
+            o->report = optarg;
+            break;
+        case O_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                fprintf(err, "postfix-trace: --color: '%s' is not auto, always or never\n", optarg);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->color = optarg[0] == 'a' ? (optarg[1] == 'u' ? -1 : 1) : 0;
+            break;
         case O_HELP:
             fputs(usage_text, stdout);
             return PT_OPT_EXIT_OK;
@@ -264,5 +308,14 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
     }
     o->files = argv + optind;
     o->n_files = argc - optind;
+    if (o->follow && o->n_files) {
+        fprintf(err, "postfix-trace: --follow reads one file; leave out the other file names\n");
+        return PT_OPT_EXIT_USAGE;
+    }
+    if (o->follow && (o->summary || o->report)) {
+        fprintf(err, "postfix-trace: --summary and --report need the input's end; they do not go "
+                "with --follow\n");
+        return PT_OPT_EXIT_USAGE;
+    }
     return PT_OPT_RUN;
 }

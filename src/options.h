@@ -16,6 +16,10 @@ typedef struct pt_cli_options {
     int year;                   /* 0 = infer */
     int stats;                  /* --stats: counters on stderr at the end */
     pt_filter filter;           /* --to, --from, --queue-id, --explain */
+    const char *follow;         /* --follow FILE */
+    int summary;                /* --summary */
+    const char *report;         /* --report FILE.html */
+    int color;                  /* --color: -1 auto, 0 never, 1 always */
     char **files;               /* input files; none = stdin */
     int n_files;
 } pt_cli_options;

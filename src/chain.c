@@ -1,0 +1,297 @@
+/*
+ * chain.c - join records into chains by their links (parent_id, bounce_id,
+ * notifications, queued_as_qid) with union-find over host + queue ID, and
+ * hand the chains that hold a match out together. Record text waits in an
+ * unlinked temporary file (tmpfile), so memory grows by an index entry and
+ * a queue-ID key per record, not by the records.
+ * Memory: the chains own the nodes, keys, entries and the file.
+ * Thread-safety: single-threaded use.
+ */
+#include "chain.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "postfix-trace/line.h"
+
+typedef struct entry {          /* one kept record */
+    off_t offset;
+    size_t len;
+    int64_t node;               /* its host + queue ID, or -1 */
+    int64_t first_us;           /* first_seen (or time) in microseconds */
+    int matched;
+} entry;
+
+struct pt_chains {
+    FILE *tmp;
+    off_t size;
+    entry *entries;
+    size_t n, cap;
+    char **keys;                /* node -> "host\0qid" */
+    int64_t *up;                /* node -> union-find parent */
+    size_t nodes, node_cap;
+    int64_t *slots;             /* hash of keys -> node + 1 */
+    size_t slot_cap;
+};
+
+/* New chains. */
+pt_chains *pt_chains_new(void)
+{
+    pt_chains *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->tmp = tmpfile();
+    if (!c->tmp) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* FNV-1a of n bytes. */
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Rehash the key slots to twice their number. 0 or -1. */
+static int grow_slots(pt_chains *c)
+{
+    size_t cap = c->slot_cap ? c->slot_cap * 2 : 1024;
+    int64_t *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < c->nodes; i++) {
+        const char *k = c->keys[i];
+        size_t n = strlen(k) + 1 + strlen(k + strlen(k) + 1);
+        size_t j = hash_bytes(k, n) & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = (int64_t)i + 1;
+    }
+    free(c->slots);
+    c->slots = slots;
+    c->slot_cap = cap;
+    return 0;
+}
+
+/* The node of host + qid, made when new; -1 on no memory. */
+static int64_t node_of(pt_chains *c, const char *host, const char *qid)
+{
+    char key[512];
+    int kn = snprintf(key, sizeof key, "%s%c%s", host ? host : "", 0, qid);
+    if (kn < 0 || (size_t)kn >= sizeof key)
+        return -1;
+    if ((c->nodes + 1) * 2 > c->slot_cap && grow_slots(c))
+        return -1;
+    size_t j = hash_bytes(key, (size_t)kn) & (c->slot_cap - 1);
+    for (; c->slots[j]; j = (j + 1) & (c->slot_cap - 1)) {
+        const char *k = c->keys[c->slots[j] - 1];
+        if (!memcmp(k, key, (size_t)kn + 1))
+            return c->slots[j] - 1;
+    }
+    if (c->nodes == c->node_cap) {
+        size_t cap = c->node_cap ? c->node_cap * 2 : 1024;
+        char **keys = realloc(c->keys, cap * sizeof *keys);
+        if (keys)
+            c->keys = keys;
+        int64_t *up = realloc(c->up, cap * sizeof *up);
+        if (up)
+            c->up = up;
+        if (!keys || !up)
+            return -1;
+        c->node_cap = cap;
+    }
+    char *k = malloc((size_t)kn + 1);
+    if (!k)
+        return -1;
+    memcpy(k, key, (size_t)kn + 1);
+    c->keys[c->nodes] = k;
+    c->up[c->nodes] = (int64_t)c->nodes;
+    c->slots[j] = (int64_t)c->nodes + 1;
+    return (int64_t)c->nodes++;
+}
+
+/* The root of a node (path halving). */
+static int64_t root_of(pt_chains *c, int64_t x)
+{
+    while (c->up[x] != x) {
+        c->up[x] = c->up[c->up[x]];
+        x = c->up[x];
+    }
+    return x;
+}
+
+/* Join a node with the node of host + qid. */
+static void link_to(pt_chains *c, int64_t node, const char *host, const char *qid)
+{
+    if (node < 0 || !qid || !*qid)
+        return;
+    int64_t other = node_of(c, host, qid);
+    if (other < 0)
+        return;
+    int64_t a = root_of(c, node), b = root_of(c, other);
+    if (a != b)
+        c->up[b] = a;
+}
+
+/* A string member, or NULL. */
+static const char *str(struct json_object *o, const char *k)
+{
+    struct json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* Join a record's node with every queue ID it names. */
+static void link_record(pt_chains *c, int64_t node, struct json_object *rec)
+{
+    const char *host = str(rec, "host");
+    struct json_object *a;
+    link_to(c, node, host, str(rec, "parent_id"));
+    link_to(c, node, host, str(rec, "bounce_id"));
+    if (json_object_object_get_ex(rec, "notifications", &a) && json_object_is_type(a, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(a); i++)
+            link_to(c, node, host, str(json_object_array_get_idx(a, i), "queue_id"));
+    if (json_object_object_get_ex(rec, "recipients", &a) && json_object_is_type(a, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(a); i++)
+            link_to(c, node, host, str(json_object_array_get_idx(a, i), "queued_as_qid"));
+}
+
+/* Keep a record. */
+int pt_chains_add(pt_chains *c, const char *json, size_t len, struct json_object *rec, int matched)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        entry *e = realloc(c->entries, cap * sizeof *e);
+        if (!e)
+            return -1;
+        c->entries = e;
+        c->cap = cap;
+    }
+    if (fwrite(json, 1, len, c->tmp) != len)
+        return -1;
+    entry *e = &c->entries[c->n];
+    const char *qid = str(rec, "queue_id"), *t = str(rec, "first_seen");
+    pt_time tm;
+    if (!t)
+        t = str(rec, "time");
+    e->offset = c->size;
+    e->len = len;
+    e->matched = matched;
+    e->first_us = t && !pt_time_parse_rfc3339(t, strlen(t), &tm) ? tm.sec * 1000000 + tm.usec : 0;
+    e->node = qid ? node_of(c, str(rec, "host"), qid) : -1;
+    link_record(c, e->node, rec);
+    c->size += (off_t)len;
+    c->n++;
+    return 0;
+}
+
+/* Sort keys of the wanted entries: chain, then time, then input order. */
+typedef struct pick {
+    size_t chain;               /* index of the chain's first matched entry */
+    int64_t first_us;
+    size_t i;
+} pick;
+
+/* Order picks by chain, time, input order. */
+static int by_pick(const void *a, const void *b)
+{
+    const pick *x = a, *y = b;
+    if (x->chain != y->chain)
+        return x->chain < y->chain ? -1 : 1;
+    if (x->first_us != y->first_us)
+        return x->first_us < y->first_us ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Hand out one picked record; 0 or -1. */
+static int emit_one(pt_chains *c, const pick *p, char **buf, size_t *cap, pt_chain_fn fn,
+                    void *ctx, int member, int size)
+{
+    const entry *e = &c->entries[p->i];
+    if (e->len + 1 > *cap) {
+        char *nb = realloc(*buf, e->len + 1);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = e->len + 1;
+    }
+    if (pread(fileno(c->tmp), *buf, e->len, e->offset) != (ssize_t)e->len)
+        return -1;
+    (*buf)[e->len] = 0;
+    struct json_object *rec = json_tokener_parse(*buf);
+    if (rec)
+        fn(ctx, *buf, e->len, rec, member, size, !e->matched);
+    json_object_put(rec);
+    return 0;
+}
+
+/* Hand out the chains that hold a match. */
+int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx)
+{
+    if (fflush(c->tmp) != 0)
+        return -1;
+    size_t *first = malloc((c->nodes + 1) * sizeof *first);
+    pick *picks = malloc((c->n + 1) * sizeof *picks);
+    if (!first || !picks) {
+        free(first);
+        free(picks);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nodes; i++)
+        first[i] = SIZE_MAX;
+    for (size_t i = 0; i < c->n; i++)           /* each chain's first match */
+        if (c->entries[i].matched && c->entries[i].node >= 0) {
+            int64_t r = root_of(c, c->entries[i].node);
+            if (first[r] == SIZE_MAX)
+                first[r] = i;
+        }
+    size_t np = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const entry *e = &c->entries[i];
+        size_t chain = e->node >= 0 ? first[root_of(c, e->node)] : e->matched ? i : SIZE_MAX;
+        if (chain != SIZE_MAX)
+            picks[np++] = (pick){ chain, e->node >= 0 ? e->first_us : 0, i };
+    }
+    qsort(picks, np, sizeof *picks, by_pick);
+    char *buf = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < np && rc == 0;) {
+        size_t j = i;
+        while (j < np && picks[j].chain == picks[i].chain)
+            j++;
+        for (size_t k = i; k < j && rc == 0; k++)
+            rc = emit_one(c, &picks[k], &buf, &cap, fn, ctx, (int)(k - i), (int)(j - i));
+        i = j;
+    }
+    free(buf);
+    free(first);
+    free(picks);
+    return rc;
+}
+
+/* Free. */
+void pt_chains_free(pt_chains *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nodes; i++)
+        free(c->keys[i]);
+    free(c->keys);
+    free(c->up);
+    free(c->slots);
+    free(c->entries);
+    fclose(c->tmp);
+    free(c);
+}
