@@ -3,7 +3,10 @@
  * notifications, queued_as_qid) with union-find over host + queue ID, and
  * hand the chains that hold a match out together. Record text waits in an
  * unlinked temporary file (tmpfile), so memory grows by an index entry and
- * a queue-ID key per record, not by the records.
+ * a queue-ID key per record, not by the records. Following, no text is
+ * kept: a record is written when it matches or is linked to a chain that
+ * holds a written record (links to records still to come are found when
+ * those come).
  * Memory: the chains own the nodes, keys, entries and the file.
  * Thread-safety: single-threaded use.
  */
@@ -34,17 +37,18 @@ struct pt_chains {
     size_t n, cap;
     char **keys;                /* node -> "host\0qid" */
     int64_t *up;                /* node -> union-find parent */
+    unsigned char *wanted;      /* root -> holds a record written (following) */
     size_t nodes, node_cap;
     int64_t *slots;             /* hash of keys -> node + 1 */
     size_t slot_cap;
 };
 
 /* New chains. */
-pt_chains *pt_chains_new(void)
+pt_chains *pt_chains_new(int following)
 {
     pt_chains *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c || following)
+        return c;
     c->tmp = tmpfile();
     if (!c->tmp) {
         free(c);
@@ -106,7 +110,10 @@ static int64_t node_of(pt_chains *c, const char *host, const char *qid)
         int64_t *up = realloc(c->up, cap * sizeof *up);
         if (up)
             c->up = up;
-        if (!keys || !up)
+        unsigned char *w = realloc(c->wanted, cap);
+        if (w)
+            c->wanted = w;
+        if (!keys || !up || !w)
             return -1;
         c->node_cap = cap;
     }
@@ -116,6 +123,7 @@ static int64_t node_of(pt_chains *c, const char *host, const char *qid)
     memcpy(k, key, (size_t)kn + 1);
     c->keys[c->nodes] = k;
     c->up[c->nodes] = (int64_t)c->nodes;
+    c->wanted[c->nodes] = 0;
     c->slots[j] = (int64_t)c->nodes + 1;
     return (int64_t)c->nodes++;
 }
@@ -139,8 +147,10 @@ static void link_to(pt_chains *c, int64_t node, const char *host, const char *qi
     if (other < 0)
         return;
     int64_t a = root_of(c, node), b = root_of(c, other);
-    if (a != b)
+    if (a != b) {
         c->up[b] = a;
+        c->wanted[a] |= c->wanted[b];
+    }
 }
 
 /* A string member, or NULL. */
@@ -281,6 +291,32 @@ int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx)
     return rc;
 }
 
+/* Forget every node (following: the bound on what is remembered). */
+static void forget_nodes(pt_chains *c)
+{
+    for (size_t i = 0; i < c->nodes; i++)
+        free(c->keys[i]);
+    c->nodes = 0;
+    if (c->slots)
+        memset(c->slots, 0, c->slot_cap * sizeof *c->slots);
+}
+
+/* Following: should the record be written (1 matched, 2 linked, 0 no)? */
+int pt_chains_follow(pt_chains *c, struct json_object *rec, int matched)
+{
+    if (c->nodes >= PT_CHAIN_FOLLOW_NODES)
+        forget_nodes(c);
+    const char *qid = str(rec, "queue_id");
+    int64_t node = qid ? node_of(c, str(rec, "host"), qid) : -1;
+    if (node < 0)
+        return matched;
+    link_record(c, node, rec);
+    int64_t r = root_of(c, node);
+    if (matched)
+        c->wanted[r] = 1;
+    return matched ? 1 : c->wanted[r] ? 2 : 0;
+}
+
 /* Free. */
 void pt_chains_free(pt_chains *c)
 {
@@ -290,8 +326,10 @@ void pt_chains_free(pt_chains *c)
         free(c->keys[i]);
     free(c->keys);
     free(c->up);
+    free(c->wanted);
     free(c->slots);
     free(c->entries);
-    fclose(c->tmp);
+    if (c->tmp)
+        fclose(c->tmp);
     free(c);
 }

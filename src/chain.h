@@ -5,6 +5,8 @@
  * Records are kept in an unlinked temporary file while the input is read;
  * memory holds only an index (host, queue ID, the IDs it links to, where
  * its text is), and the links join records into chains (union-find).
+ * Following a live log, a record is written as soon as it comes, with the
+ * linked mails that come after a match.
  * Memory: the chains own the index and the temporary file.
  * Thread-safety: single-threaded use.
  */
@@ -24,8 +26,17 @@ typedef struct pt_chains pt_chains;
 typedef void (*pt_chain_fn)(void *ctx, const char *json, size_t len, struct json_object *rec,
                             int member, int chain_size, int linked);
 
-/* New chains; NULL (errno) when no memory or temporary file. */
-pt_chains *pt_chains_new(void);
+#define PT_CHAIN_FOLLOW_NODES 200000     /* following: queue IDs remembered at most */
+
+/* New chains; following: no text kept (pt_chains_follow only). NULL
+ * (errno) when no memory or temporary file. */
+pt_chains *pt_chains_new(int following);
+
+/* Following: join the record's links; 1 when it matched, 2 when it is
+ * linked to a chain a matched record is in (write it as linked), 0 not.
+ * What is remembered is bounded: past PT_CHAIN_FOLLOW_NODES queue IDs the
+ * chains start afresh. */
+int pt_chains_follow(pt_chains *c, struct json_object *rec, int matched);
 
 /* Keep a record; matched says the query chose it. 0, or -1 (errno). */
 int pt_chains_add(pt_chains *c, const char *json, size_t len, struct json_object *rec,

@@ -432,6 +432,8 @@ void pt_explain_record(const pt_filter *f, json_object *rec, int member, int cha
                 chain_size);
     if (chain_size > 1)
         fprintf(out, "[%d/%d%s] ", member + 1, chain_size, linked ? ", linked" : "");
+    else if (linked)
+        fputs("[linked to a mail above] ", out);
     if (is(kind, "reject"))
         reject_words(f, rec, out);
     else if (is(kind, "auth"))

@@ -109,11 +109,12 @@ static void on_record(void *ctx, const char *json, size_t len)
     if (a->summary) {
         if (matched)
             pt_summary_add(a->summary, rec);
-    } else if (a->chains) {
-        if (pt_chains_add(a->chains, json, len, rec, matched))
-            a->chain_error = errno ? errno : EIO;
-    } else if (matched) {
-        write_one(a, json, len, rec, 0, 1, 0);
+    } else if (a->streaming) {
+        int w = pt_chains_follow(a->chains, rec, matched);
+        if (w)
+            write_one(a, json, len, rec, 0, 1, w == 2);
+    } else if (pt_chains_add(a->chains, json, len, rec, matched)) {
+        a->chain_error = errno ? errno : EIO;
     }
     json_object_put(rec);
 }
@@ -270,8 +271,8 @@ static int app_init(app *a, pt_cli_options *opt, int streaming)
     if (opt->summary || opt->report) {
         if (!(a->summary = pt_summary_new()))
             return -1;
-    } else if (pt_filter_active(f) && !streaming) {
-        if (!(a->chains = pt_chains_new()))
+    } else if (pt_filter_active(f)) {
+        if (!(a->chains = pt_chains_new(streaming)))
             return -1;
     } else if (!pt_filter_active(f)) {
         a->plain = 1;
@@ -338,7 +339,7 @@ int main(int argc, char **argv)
     }
     pt_core_free(a.core);
     pt_header_reader_free(a.hr);
-    if (a.chains && (a.chain_error || pt_chains_emit(a.chains, write_chained, &a))) {
+    if (a.chains && !a.streaming && (a.chain_error || pt_chains_emit(a.chains, write_chained, &a))) {
         fprintf(stderr, "postfix-trace: keeping the records for the answer failed: %s\n",
                 strerror(a.chain_error ? a.chain_error : errno));
         status = 1;
