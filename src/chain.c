@@ -3,10 +3,11 @@
  * notifications, queued_as_qid) with union-find over host + queue ID, and
  * hand the chains that hold a match out together. Record text waits in an
  * unlinked temporary file (tmpfile), so memory grows by an index entry and
- * a queue-ID key per record, not by the records. Following, no text is
- * kept: a record is written when it matches or is linked to a chain that
- * holds a written record (links to records still to come are found when
- * those come).
+ * a queue-ID key per record, not by the records. Following, a record is
+ * written when it matches or is linked to a chain that holds a written
+ * record; the last PT_CHAIN_RING records not written are kept (copies, at
+ * most PT_CHAIN_RING_BYTES) so that a match also brings the linked mails
+ * that finished just before it.
  * Memory: the chains own the nodes, keys, entries and the file.
  * Thread-safety: single-threaded use.
  */
@@ -21,6 +22,12 @@
 #include <unistd.h>
 
 #include "postfix-trace/line.h"
+
+typedef struct ring_entry {     /* following: a recent record not written */
+    char *json;
+    size_t len;
+    int64_t node;
+} ring_entry;
 
 typedef struct entry {          /* one kept record */
     off_t offset;
@@ -41,6 +48,8 @@ struct pt_chains {
     size_t nodes, node_cap;
     int64_t *slots;             /* hash of keys -> node + 1 */
     size_t slot_cap;
+    ring_entry ring[PT_CHAIN_RING];     /* following: recent records not written */
+    size_t ring_next, ring_bytes;
 };
 
 /* New chains. */
@@ -291,7 +300,16 @@ int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx)
     return rc;
 }
 
-/* Forget every node (following: the bound on what is remembered). */
+/* Drop the recent record at ring slot i. */
+static void ring_drop(pt_chains *c, size_t i)
+{
+    free(c->ring[i].json);
+    c->ring_bytes -= c->ring[i].len;
+    c->ring[i].json = NULL;
+}
+
+/* Forget every node and recent record (following: the bound on what is
+ * remembered). */
 static void forget_nodes(pt_chains *c)
 {
     for (size_t i = 0; i < c->nodes; i++)
@@ -299,10 +317,49 @@ static void forget_nodes(pt_chains *c)
     c->nodes = 0;
     if (c->slots)
         memset(c->slots, 0, c->slot_cap * sizeof *c->slots);
+    for (size_t i = 0; i < PT_CHAIN_RING; i++)
+        if (c->ring[i].json)
+            ring_drop(c, i);
+}
+
+/* Keep a copy of a record not written (yet), dropping the oldest past
+ * the bounds. */
+static void ring_keep(pt_chains *c, const char *json, size_t len, int64_t node)
+{
+    size_t i = c->ring_next;
+    if (c->ring[i].json)
+        ring_drop(c, i);
+    for (size_t k = 1; c->ring_bytes + len > PT_CHAIN_RING_BYTES && k < PT_CHAIN_RING; k++)
+        if (c->ring[(i + k) % PT_CHAIN_RING].json)
+            ring_drop(c, (i + k) % PT_CHAIN_RING);
+    char *copy = len <= PT_CHAIN_RING_BYTES ? malloc(len + 1) : NULL;
+    if (!copy)
+        return;
+    memcpy(copy, json, len);
+    copy[len] = 0;
+    c->ring[i] = (ring_entry){ copy, len, node };
+    c->ring_bytes += len;
+    c->ring_next = (i + 1) % PT_CHAIN_RING;
+}
+
+/* Hand out (and drop) the recent records of chain root r, oldest first. */
+static void ring_emit(pt_chains *c, int64_t r, pt_chain_fn fn, void *ctx)
+{
+    for (size_t k = 0; k < PT_CHAIN_RING; k++) {
+        size_t i = (c->ring_next + k) % PT_CHAIN_RING;
+        if (!c->ring[i].json || root_of(c, c->ring[i].node) != r)
+            continue;
+        struct json_object *rec = json_tokener_parse(c->ring[i].json);
+        if (rec)
+            fn(ctx, c->ring[i].json, c->ring[i].len, rec, 0, 1, 1);
+        json_object_put(rec);
+        ring_drop(c, i);
+    }
 }
 
 /* Following: should the record be written (1 matched, 2 linked, 0 no)? */
-int pt_chains_follow(pt_chains *c, struct json_object *rec, int matched)
+int pt_chains_follow(pt_chains *c, const char *json, size_t len, struct json_object *rec,
+                     int matched, pt_chain_fn earlier, void *ctx)
 {
     if (c->nodes >= PT_CHAIN_FOLLOW_NODES)
         forget_nodes(c);
@@ -314,7 +371,12 @@ int pt_chains_follow(pt_chains *c, struct json_object *rec, int matched)
     int64_t r = root_of(c, node);
     if (matched)
         c->wanted[r] = 1;
-    return matched ? 1 : c->wanted[r] ? 2 : 0;
+    if (!c->wanted[r]) {
+        ring_keep(c, json, len, node);
+        return 0;
+    }
+    ring_emit(c, r, earlier, ctx);
+    return matched ? 1 : 2;
 }
 
 /* Free. */
@@ -324,6 +386,8 @@ void pt_chains_free(pt_chains *c)
         return;
     for (size_t i = 0; i < c->nodes; i++)
         free(c->keys[i]);
+    for (size_t i = 0; i < PT_CHAIN_RING; i++)
+        free(c->ring[i].json);
     free(c->keys);
     free(c->up);
     free(c->wanted);

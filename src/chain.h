@@ -27,16 +27,22 @@ typedef void (*pt_chain_fn)(void *ctx, const char *json, size_t len, struct json
                             int member, int chain_size, int linked);
 
 #define PT_CHAIN_FOLLOW_NODES 200000     /* following: queue IDs remembered at most */
+#define PT_CHAIN_RING 4096               /* following: recent records kept for links */
+#define PT_CHAIN_RING_BYTES (16u << 20)  /* ... and their bytes at most */
 
 /* New chains; following: no text kept (pt_chains_follow only). NULL
  * (errno) when no memory or temporary file. */
 pt_chains *pt_chains_new(int following);
 
-/* Following: join the record's links; 1 when it matched, 2 when it is
- * linked to a chain a matched record is in (write it as linked), 0 not.
- * What is remembered is bounded: past PT_CHAIN_FOLLOW_NODES queue IDs the
- * chains start afresh. */
-int pt_chains_follow(pt_chains *c, struct json_object *rec, int matched);
+/* Following: join the record's links. Returns 1 when it matched, 2 when
+ * it is linked to a chain a matched record is in (write it as linked), 0
+ * when not (it is kept among the recent records). Before returning 1 or 2
+ * it hands the chain's recent records not written yet to earlier (linked
+ * 1), oldest first. What is remembered is bounded: PT_CHAIN_RING recent
+ * records, and past PT_CHAIN_FOLLOW_NODES queue IDs the chains start
+ * afresh. */
+int pt_chains_follow(pt_chains *c, const char *json, size_t len, struct json_object *rec,
+                     int matched, pt_chain_fn earlier, void *ctx);
 
 /* Keep a record; matched says the query chose it. 0, or -1 (errno). */
 int pt_chains_add(pt_chains *c, const char *json, size_t len, struct json_object *rec,

@@ -110,7 +110,7 @@ static void on_record(void *ctx, const char *json, size_t len)
         if (matched)
             pt_summary_add(a->summary, rec);
     } else if (a->streaming) {
-        int w = pt_chains_follow(a->chains, rec, matched);
+        int w = pt_chains_follow(a->chains, json, len, rec, matched, write_chained, a);
         if (w)
             write_one(a, json, len, rec, 0, 1, w == 2);
     } else if (pt_chains_add(a->chains, json, len, rec, matched)) {
