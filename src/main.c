@@ -51,6 +51,7 @@ typedef struct app {
     pt_summary *summary;
     pt_chains *chains;
     int chain_error;
+    json_tokener *tok;          /* reused for every record */
 } app;
 
 /* Stop following (SIGINT, SIGTERM). */
@@ -100,9 +101,10 @@ static void on_record(void *ctx, const char *json, size_t len)
             fflush(a->out);
         return;
     }
-    json_tokener *tok = json_tokener_new();
-    json_object *rec = tok ? json_tokener_parse_ex(tok, json, (int)len) : NULL;
-    json_tokener_free(tok);
+    if (!a->tok && !(a->tok = json_tokener_new()))
+        return;
+    json_tokener_reset(a->tok);
+    json_object *rec = json_tokener_parse_ex(a->tok, json, (int)len);
     if (!rec)
         return;
     int matched = pt_filter_match(&a->opt->filter, rec);
@@ -348,6 +350,8 @@ int main(int argc, char **argv)
     if (a.summary && write_summary(&a))
         status = 1;
     pt_summary_free(a.summary);
+    if (a.tok)
+        json_tokener_free(a.tok);
     if (status == 0 && pt_query_active(&opt.filter.q) && opt.filter.matched == 0) {
         pt_filter_none(&opt.filter, stdout, stderr);
         status = 1;                     /* nothing matched: say so, exit 1 */
