@@ -94,6 +94,10 @@ static void write_chained(void *ctx, const char *json, size_t len, json_object *
 static void on_record(void *ctx, const char *json, size_t len)
 {
     app *a = ctx;
+    if (a->summary && !pt_query_active(&a->opt->filter.q)) {
+        pt_summary_add(a->summary, json, len);      /* no tree needed */
+        return;
+    }
     if (a->plain) {
         fwrite(json, 1, len, a->out);
         putc('\n', a->out);
@@ -110,7 +114,7 @@ static void on_record(void *ctx, const char *json, size_t len)
     int matched = pt_filter_match(&a->opt->filter, rec);
     if (a->summary) {
         if (matched)
-            pt_summary_add(a->summary, rec);
+            pt_summary_add(a->summary, json, len);
     } else if (a->streaming) {
         int w = pt_chains_follow(a->chains, json, len, rec, matched, write_chained, a);
         if (w)

@@ -57,8 +57,9 @@ typedef struct pt_summary pt_summary;
 /* A new, empty summary; NULL on no memory. */
 pt_summary *pt_summary_new(void);
 
-/* Count one parsed record (any kind). */
-void pt_summary_add(pt_summary *s, struct json_object *rec);
+/* Count one record: its JSON text (any kind; what is not a record of
+ * ours counts as nothing). */
+void pt_summary_add(pt_summary *s, const char *json, size_t len);
 
 /* The summary as a new JSON object (caller puts it). */
 struct json_object *pt_summary_json(const pt_summary *s);
