@@ -235,7 +235,7 @@ static int by_pick(const void *a, const void *b)
 
 /* Hand out one picked record; 0 or -1. */
 static int emit_one(pt_chains *c, const pick *p, char **buf, size_t *cap, pt_chain_fn fn,
-                    void *ctx, int member, int size)
+                    void *ctx, int member, int size, int parse)
 {
     const entry *e = &c->entries[p->i];
     if (e->len + 1 > *cap) {
@@ -248,15 +248,15 @@ static int emit_one(pt_chains *c, const pick *p, char **buf, size_t *cap, pt_cha
     if (pread(fileno(c->tmp), *buf, e->len, e->offset) != (ssize_t)e->len)
         return -1;
     (*buf)[e->len] = 0;
-    struct json_object *rec = json_tokener_parse(*buf);
-    if (rec)
+    struct json_object *rec = parse ? json_tokener_parse(*buf) : NULL;
+    if (rec || !parse)
         fn(ctx, *buf, e->len, rec, member, size, !e->matched);
     json_object_put(rec);
     return 0;
 }
 
 /* Hand out the chains that hold a match. */
-int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx)
+int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx, int parse)
 {
     if (fflush(c->tmp) != 0)
         return -1;
@@ -291,7 +291,7 @@ int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx)
         while (j < np && picks[j].chain == picks[i].chain)
             j++;
         for (size_t k = i; k < j && rc == 0; k++)
-            rc = emit_one(c, &picks[k], &buf, &cap, fn, ctx, (int)(k - i), (int)(j - i));
+            rc = emit_one(c, &picks[k], &buf, &cap, fn, ctx, (int)(k - i), (int)(j - i), parse);
         i = j;
     }
     free(buf);

@@ -21,8 +21,9 @@ typedef struct pt_chains pt_chains;
 
 /* Called per record of a chain that holds a match, chain by chain, in
  * order of first_seen within a chain. json is the record's text (not
- * NUL-terminated), rec its parse; member is 0 for the first record of a
- * chain, then 1, 2, ...; linked says it did not match by itself. */
+ * NUL-terminated), rec its parse (NULL when not asked for); member is 0
+ * for the first record of a chain, then 1, 2, ...; linked says it did not
+ * match by itself. */
 typedef void (*pt_chain_fn)(void *ctx, const char *json, size_t len, struct json_object *rec,
                             int member, int chain_size, int linked);
 
@@ -48,9 +49,10 @@ int pt_chains_follow(pt_chains *c, const char *json, size_t len, struct json_obj
 int pt_chains_add(pt_chains *c, const char *json, size_t len, struct json_object *rec,
                   int matched);
 
-/* Hand every chain that holds a matched record to fn. 0, or -1 (errno)
- * when the kept text could not be read back. */
-int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx);
+/* Hand every chain that holds a matched record to fn (with its parse
+ * when parse is set, else rec NULL). 0, or -1 (errno) when the kept text
+ * could not be read back. */
+int pt_chains_emit(pt_chains *c, pt_chain_fn fn, void *ctx, int parse);
 
 /* Free (and drop the temporary file). */
 void pt_chains_free(pt_chains *c);

@@ -345,7 +345,7 @@ int main(int argc, char **argv)
     }
     pt_core_free(a.core);
     pt_header_reader_free(a.hr);
-    if (a.chains && !a.streaming && (a.chain_error || pt_chains_emit(a.chains, write_chained, &a))) {
+    if (a.chains && !a.streaming && (a.chain_error || pt_chains_emit(a.chains, write_chained, &a, opt.filter.explain))) {
         fprintf(stderr, "postfix-trace: keeping the records for the answer failed: %s\n",
                 strerror(a.chain_error ? a.chain_error : errno));
         status = 1;
