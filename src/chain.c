@@ -1,6 +1,6 @@
 /*
  * chain.c - join records into chains by their links (parent_id, bounce_id,
- * notifications, queued_as_qid) with union-find over host + queue ID, and
+ * notifications) with union-find over host + queue ID, and
  * hand the chains that hold a match out together. Record text waits in an
  * unlinked temporary file (tmpfile), so memory grows by an index entry and
  * a queue-ID key per record, not by the records. Following, a record is
@@ -171,7 +171,10 @@ static const char *str(struct json_object *o, const char *k)
     return json_object_get_string(v);
 }
 
-/* Join a record's node with every queue ID it names. */
+/* Join a record's node with every queue ID it names: its parent (a notice,
+ * a content-filter or relay copy, a forwarded copy names it) and its
+ * notices. A recipient's "queued as" is not followed: it may be another
+ * server's ID; the local copy names its parent itself. */
 static void link_record(pt_chains *c, int64_t node, struct json_object *rec)
 {
     const char *host = str(rec, "host");
@@ -181,9 +184,6 @@ static void link_record(pt_chains *c, int64_t node, struct json_object *rec)
     if (json_object_object_get_ex(rec, "notifications", &a) && json_object_is_type(a, json_type_array))
         for (size_t i = 0; i < json_object_array_length(a); i++)
             link_to(c, node, host, str(json_object_array_get_idx(a, i), "queue_id"));
-    if (json_object_object_get_ex(rec, "recipients", &a) && json_object_is_type(a, json_type_array))
-        for (size_t i = 0; i < json_object_array_length(a); i++)
-            link_to(c, node, host, str(json_object_array_get_idx(a, i), "queued_as_qid"));
 }
 
 /* Keep a record. */

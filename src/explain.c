@@ -324,7 +324,7 @@ static void mail_words(json_object *rec, FILE *out)
 }
 
 /* Plain words for a message record: one block per recipient shown. */
-static void message_words(const pt_filter *f, json_object *rec, int linked, FILE *out)
+static void message_words(const pt_filter *f, json_object *rec, int linked, int in_chain, FILE *out)
 {
     json_object *rs = get(rec, "recipients");
     size_t n = rs && json_object_is_type(rs, json_type_array) ? json_object_array_length(rs) : 0;
@@ -348,7 +348,8 @@ static void message_words(const pt_filter *f, json_object *rec, int linked, FILE
             if (str(r, "orig_to"))
                 fprintf(out, "  (the address it was sent to: <%s>)\n", str(r, "orig_to"));
             if (str(r, "queued_as"))
-                fprintf(out, "  the next hop queued it as %s\n", str(r, "queued_as"));
+                fprintf(out, "  the next hop queued it as %s%s\n", str(r, "queued_as"),
+                        in_chain ? " (a linked mail here, if that is this host's queue ID)" : "");
             code_and_next(str(r, "status"), str(r, "dsn"), over || is(str(rec, "end"), "deleted"),
                           r, out);
         }
@@ -439,7 +440,7 @@ void pt_explain_record(const pt_filter *f, json_object *rec, int member, int cha
     else if (is(kind, "auth"))
         auth_words(f, rec, out);
     else
-        message_words(f, rec, linked, out);
+        message_words(f, rec, linked, chain_size > 1, out);
 }
 
 /* Say that no record matched the query, and where to look instead. */
