@@ -35,6 +35,45 @@ cli_records() {
     "$POSTFIX_TRACE" "$@" "$in" > "$out" || fail "postfix-trace failed on $in"
 }
 
+# after_pause A B PART1 OUT: A (the command's records of the whole log) as a
+# daemon that paused after PART1 writes them: a mail that had ended by
+# PART1's last second and was waiting out its linger when the pause began is
+# written during the pause (the daemon's clock moves on with wall time), so
+# the lines of its smtpd session that come after the pause (a disconnect)
+# are not folded in. For records whose last_seen in A is later than PART1's
+# last time and whose counterpart in B (same id) ends by then, take B's
+# last_seen and lines; every other field must still be equal. Writes OUT.
+after_pause() {
+    python3 - "$1" "$2" "$3" "$4" <<'PY'
+import datetime, json, sys
+a_path, b_path, part1, out = sys.argv[1:5]
+last = open(part1).read().rstrip('\n').rsplit('\n', 1)[-1]
+def stamp(s):
+    return datetime.datetime.fromisoformat(s).timestamp()
+b, b_line = {}, {}
+for l in open(b_path):
+    r = json.loads(l)
+    if 'id' in r:
+        b[r['id']], b_line[r['id']] = r, l
+a_lines = open(a_path).readlines()
+recs = [json.loads(l) for l in a_lines]
+if last[:1].isdigit():                  # RFC 3339
+    t_end = stamp(last.split(' ', 1)[0])
+else:                                   # RFC 3164 / postlogd: the records' year and zone
+    d = datetime.datetime.fromisoformat(next(r['first_seen'] for r in recs if 'first_seen' in r))
+    t_end = datetime.datetime.strptime('%d %s' % (d.year, last[:15]), '%Y %b %d %H:%M:%S') \
+        .replace(tzinfo=d.tzinfo).timestamp()
+with open(out, 'w') as f:
+    for l, r in zip(a_lines, recs):
+        o = b.get(r.get('id'))
+        if (o and 'last_seen' in r and stamp(r['last_seen']) >= t_end + 1
+                and stamp(o['last_seen']) < t_end + 1
+                and dict(r, last_seen=o['last_seen'], lines=o.get('lines')) == o):
+            l = b_line[r['id']]
+        f.write(l)
+PY
+}
+
 # same_set A B WHAT: the two files hold the same lines (as multisets), else show a diff.
 same_set() {
     if ! diff <(LC_ALL=C sort "$1") <(LC_ALL=C sort "$2") > "$W/diff.out"; then
