@@ -12,11 +12,10 @@
 #include <unistd.h>
 
 /* Set up a records file. */
-int pt_recfile_init(pt_recfile *f, const char *path, mode_t file_mode, mode_t dir_mode)
+int pt_recfile_init(pt_recfile *f, const char *path, const pt_file_perms *perms)
 {
     f->fd = -1;
-    f->file_mode = file_mode;
-    f->dir_mode = dir_mode;
+    f->perms = *perms;
     f->path = strdup(path);
     return f->path ? 0 : -1;
 }
@@ -45,15 +44,36 @@ int pt_mkdirs_for(const char *path, mode_t mode)
     return 0;
 }
 
-/* Open the file for appending, making its directories first. */
+/* Create the file (O_EXCL) and give it its owner and group; the fd, or -1. */
+static int create_file(pt_recfile *f, int flags)
+{
+    int fd = open(f->path, flags | O_CREAT | O_EXCL, f->perms.file_mode);
+    if (fd < 0 && errno == ENOENT && f->perms.create_dirs
+        && pt_mkdirs_for(f->path, f->perms.dir_mode) == 0)
+        fd = open(f->path, flags | O_CREAT | O_EXCL, f->perms.file_mode);
+    if (fd < 0 || (f->perms.uid == (uid_t)-1 && f->perms.gid == (gid_t)-1))
+        return fd;
+    if (fchown(fd, f->perms.uid, f->perms.gid) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(f->path);            /* not left behind with the wrong owner */
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* Open the file for appending; create it (and its directories) if missing. */
 int pt_recfile_open(pt_recfile *f)
 {
     if (f->fd >= 0)
         return 0;
-    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY;
-    f->fd = open(f->path, flags, f->file_mode);
-    if (f->fd < 0 && errno == ENOENT && pt_mkdirs_for(f->path, f->dir_mode) == 0)
-        f->fd = open(f->path, flags, f->file_mode);
+    int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+    f->fd = open(f->path, flags);
+    if (f->fd < 0 && errno == ENOENT)
+        f->fd = create_file(f, flags);
+    if (f->fd < 0 && errno == EEXIST)               /* made meanwhile by someone else */
+        f->fd = open(f->path, flags);
     return f->fd < 0 ? -1 : 0;
 }
 

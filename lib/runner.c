@@ -68,6 +68,9 @@ void pt_runner_options_default(pt_runner_options *o)
     pt_core_options_default(&o->core);
     o->file_mode = 0640;
     o->dir_mode = 0750;
+    o->file_uid = (uid_t)-1;
+    o->file_gid = (gid_t)-1;
+    o->create_dirs = 1;
     o->checkpoint_interval = 10;
     o->max_pending_bytes = (size_t)64 << 20;
     o->core.reorder_window = 2000000;           /* 2 s of wall time */
@@ -191,7 +194,9 @@ pt_runner *pt_runner_new(const pt_runner_options *o, pt_forward_fn forward,
     if (!r->core || !r->batch)
         goto fail;
     if (o->file) {
-        if (pt_recfile_init(&r->file, o->file, o->file_mode, o->dir_mode) != 0)
+        pt_file_perms perms = { o->file_mode, o->dir_mode, o->file_uid, o->file_gid,
+                                o->create_dirs };
+        if (pt_recfile_init(&r->file, o->file, &perms) != 0)
             goto fail;
         r->have_file = 1;
     }
@@ -383,6 +388,20 @@ static int checkpoint(pt_runner *r, int64_t mono_usec)
     int rc = j->rc;
     pt_runner_checkpoint_done(r, j);
     return rc;
+}
+
+/* Set or replace the state file before pt_runner_start (a daemon that
+ * learns its work directory late). 0, or -1 on no memory. */
+int pt_runner_set_state_file(pt_runner *r, const char *path)
+{
+    pt_checkpoint k;
+    if (pt_checkpoint_init(&k, path) != 0)
+        return -1;
+    if (r->have_ckpt)
+        pt_checkpoint_destroy(&r->ckpt);
+    r->ckpt = k;
+    r->have_ckpt = 1;
+    return 0;
 }
 
 /* Load the state file. The file and its journal stay as they are until

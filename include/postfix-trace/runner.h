@@ -29,8 +29,11 @@
 typedef struct pt_runner_options {
     pt_core_options core;
     const char *file;               /* records file (JSON Lines), or NULL */
-    mode_t file_mode;               /* its mode when created (default 0640) */
+    mode_t file_mode;               /* its mode when created (default 0640; umask applies) */
     mode_t dir_mode;                /* missing directories (default 0750) */
+    uid_t file_uid;                 /* owner of a created file ((uid_t)-1: the process's) */
+    gid_t file_gid;                 /* group of a created file ((gid_t)-1: the process's) */
+    int create_dirs;                /* make missing directories (default 1) */
     const char *state_file;         /* or NULL: open mails end as "shutdown" at stop */
     double checkpoint_interval;     /* seconds between checkpoints (default 10); 0: at stop only */
     size_t max_pending_bytes;       /* records held while the file fails (default 64 MiB) */
@@ -71,6 +74,11 @@ void pt_runner_options_default(pt_runner_options *o);
  * invalid options. forward may be NULL (file only). */
 pt_runner *pt_runner_new(const pt_runner_options *o, pt_forward_fn forward,
                          pt_report_fn report, void *ctx);
+
+/* Set or replace the state file, before pt_runner_start (a daemon that
+ * knows its work directory only once its configuration is read). 0, or -1
+ * on no memory. */
+int pt_runner_set_state_file(pt_runner *r, const char *path);
 
 /* Load the state file (an unusable one is reported and renamed aside); it
  * stays in place until the first checkpoint. wall_sec names a renamed file. */

@@ -176,7 +176,12 @@ static struct cnfparamdescr actpdescr[] = {
     { "maxtextbytes", eCmdHdlrString, 0 },
     { "reorderwindow", eCmdHdlrString, 0 },
     { "programprefix", eCmdHdlrString, 0 },
-    { "orderby", eCmdHdlrString, 0 }
+    { "orderby", eCmdHdlrString, 0 },
+    { "filecreatemode", eCmdHdlrFileCreateMode, 0 },
+    { "dircreatemode", eCmdHdlrFileCreateMode, 0 },
+    { "fileowner", eCmdHdlrUID, 0 },
+    { "filegroup", eCmdHdlrGID, 0 },
+    { "createdirs", eCmdHdlrBinary, 0 }
 };
 static struct cnfparamblk actpblk = {
     CNFPARAMBLK_VERSION,
@@ -668,6 +673,52 @@ parseCount(const char *s, uint32_t *out)
     return 0;
 }
 
+/* The parameters rsyslog parses itself (file modes like omfile's, owner,
+ * group, createDirs): set one; 1 when pname was one of them. */
+static int
+setFileParam(instanceData *pData, const char *pname, long long n)
+{
+    if(!strcmp(pname, "filecreatemode"))
+        pData->opt.file_mode = (mode_t) n;
+    else if(!strcmp(pname, "dircreatemode"))
+        pData->opt.dir_mode = (mode_t) n;
+    else if(!strcmp(pname, "fileowner"))
+        pData->opt.file_uid = (uid_t) n;
+    else if(!strcmp(pname, "filegroup"))
+        pData->opt.file_gid = (gid_t) n;
+    else if(!strcmp(pname, "createdirs"))
+        pData->opt.create_dirs = (int) n;
+    else
+        return 0;
+    return 1;
+}
+
+/* A relative stateFile lives in rsyslog's workDirectory, as imfile's and
+ * the disk queues' files do (global() settings apply once the whole
+ * configuration is read: called from checkCnf). Without one it is a
+ * configuration error, and the action keeps no state file. */
+static void
+stateFileInWorkDir(instanceData *pData, rsconf_t *conf)
+{
+    const uchar *dir = glblGetWorkDirRaw(conf);
+    char *path;
+    if(dir == NULL || dir[0] == '\0') {
+        LogError(0, RS_RET_PARAM_ERROR, "ompostfix[%s]: parameter 'stateFile': '%s' is relative "
+                 "and rsyslog has no workDirectory (global(workDirectory=\"...\")); give an "
+                 "absolute path or set one - running without a state file", instName(pData),
+                 pData->stateFile);
+        return;
+    }
+    if(asprintf(&path, "%s/%s", (const char *) dir, pData->stateFile) < 0
+       || pt_runner_set_state_file(pData->runner, path) != 0) {
+        LogError(0, RS_RET_OUT_OF_MEMORY, "ompostfix[%s]: no memory for the state file",
+                 instName(pData));
+        return;
+    }
+    free(pData->stateFile);
+    pData->stateFile = path;
+}
+
 BEGINnewActInst
     struct cnfparamvals *pvals;
     int i;
@@ -692,6 +743,8 @@ CODESTARTnewActInst
             pData->opt.core.emit_deferred = (int) pvals[i].val.d.n;
             continue;
         }
+        if(setFileParam(pData, pname, pvals[i].val.d.n))
+            continue;               /* modes, owner, group, createDirs: rsyslog parsed them */
         free(sval);
         sval = es_str2cstr(pvals[i].val.d.estr, NULL);
         if(sval == NULL)
@@ -808,6 +861,8 @@ CODESTARTnewActInst
 
     pData->opt.file = pData->file;
     pData->opt.state_file = pData->stateFile;
+    if(pData->stateFile != NULL && pData->stateFile[0] != '/')
+        pData->opt.state_file = NULL;   /* in workDirectory: known at checkCnf */
     pData->opt.core.program_prefix = pData->programPrefix;
     if((pData->runner = pt_runner_new(&pData->opt, pData->rulesetName ? submitRecord : NULL,
                                       reportCondition, pData)) == NULL) {
@@ -854,6 +909,8 @@ BEGINcheckCnf
     instanceData *inst;
 CODESTARTcheckCnf
     for(inst = instances; inst != NULL; inst = inst->next) {
+        if(inst->stateFile != NULL && inst->stateFile[0] != '/')
+            stateFileInWorkDir(inst, pModConf->pConf);
         if(inst->rulesetName != NULL && inst->pRuleset == NULL) {
             if(ruleset.GetRuleset(pModConf->pConf, &inst->pRuleset,
                                   (uchar *) inst->rulesetName) != RS_RET_OK) {

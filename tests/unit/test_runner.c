@@ -259,6 +259,76 @@ START_TEST(unwritable_file_holds_and_resumes)
 }
 END_TEST
 
+/* The records file is made like omfile's: mode and directories as asked
+ * (umask 0 here), none when createDirs is off; an existing file is left as
+ * it is; a state file set late (relative to rsyslog's workDirectory) is the
+ * one the stop writes. */
+START_TEST(file_perms_and_late_state_file)
+{
+    char dir[] = "/tmp/pt-runner-XXXXXX", out[600], state[600], sub[600];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    int n;
+    char **v = read_lines(REAL_LOG, &n);
+    pt_header_reader *h = pt_header_reader_new(2026);
+    int64_t mono = 1;
+    mode_t old = umask(0);
+    snprintf(out, sizeof out, "%s/a/b/out.json", dir);
+    snprintf(state, sizeof state, "%s/late.state", dir);
+    pt_runner_options o;
+    pt_runner_options_default(&o);
+    o.file = out;
+    o.file_mode = 0600;
+    o.dir_mode = 0711;
+    o.file_uid = getuid();
+    o.file_gid = getgid();
+    reports rep = { .errors = 0 };
+    pt_runner *r = pt_runner_new(&o, NULL, report, &rep);
+    ck_assert_int_eq(pt_runner_set_state_file(r, state), 0);
+    pt_runner_start(r, mono, 0);
+    ck_assert_int_eq(feed_mend(r, h, v, 0, n, &mono, NULL), 0);
+    mono += 10000000;                               /* lingering records come out */
+    pt_runner_tick(r, mono);
+    ck_assert_int_eq(pt_runner_stop(r), 0);
+    pt_runner_free(r);
+    struct stat st;
+    ck_assert_msg(stat(out, &st) == 0, "no %s: %d errors, last: %s", out, rep.errors, rep.last);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    ck_assert_int_eq(stat(sub, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0711);
+    ck_assert_int_eq(stat(state, &st), 0);          /* written at the stop */
+    chmod(out, 0644);                                /* an existing file keeps its mode */
+    r = pt_runner_new(&o, NULL, report, &(reports){ .errors = 0 });
+    pt_runner_start(r, mono, 0);
+    feed_mend(r, h, v, 0, n, &mono, NULL);
+    mono += 10000000;
+    pt_runner_tick(r, mono);
+    ck_assert_int_eq(pt_runner_stop(r), 0);
+    pt_runner_free(r);
+    ck_assert_int_eq(stat(out, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    snprintf(out, sizeof out, "%s/c/out.json", dir);
+    o.create_dirs = 0;
+    o.file = out;
+    o.max_pending_bytes = 1 << 20;
+    r = pt_runner_new(&o, NULL, report, &(reports){ .errors = 0 });
+    pt_runner_start(r, mono, 0);
+    feed_mend(r, h, v, 0, n / 4, &mono, NULL);
+    mono += 10000000;
+    pt_runner_tick(r, mono);
+    pt_runner_stats rs;
+    pt_runner_stats_get(r, &rs);
+    ck_assert_uint_gt(rs.write_errors, 0);           /* createDirs off: it cannot write */
+    pt_runner_stop(r);
+    pt_runner_free(r);
+    snprintf(sub, sizeof sub, "%s/c", dir);
+    ck_assert_int_ne(stat(sub, &st), 0);             /* ... and made no directory */
+    umask(old);
+    pt_header_reader_free(h);
+    free_lines(v, n);
+}
+END_TEST
+
 /* Damaged state files: each is renamed aside with its reason; the runner
  * starts empty and keeps working. */
 START_TEST(bad_state_files_renamed_aside)
@@ -483,6 +553,7 @@ int main(void)
     tcase_add_test(tc, huge_record_written_whole);
     tcase_add_test(tc, late_lines_said_once);
     tcase_add_test(tc, stop_keeps_window_lines);
+    tcase_add_test(tc, file_perms_and_late_state_file);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
