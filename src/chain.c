@@ -2,7 +2,7 @@
  * chain.c - join records into chains by their links (parent_id, bounce_id,
  * notifications) with union-find over host + queue ID, and
  * hand the chains that hold a match out together. Record text waits in an
- * unlinked temporary file (tmpfile), so memory grows by an index entry and
+ * unlinked temporary file in $TMPDIR, so memory grows by an index entry and
  * a queue-ID key per record, not by the records. Following, a record is
  * written when it matches or is linked to a chain that holds a written
  * record; the last PT_CHAIN_RING records not written are kept (copies, at
@@ -52,13 +52,34 @@ struct pt_chains {
     size_t ring_next, ring_bytes;
 };
 
+/* An unlinked temporary file in $TMPDIR (else /tmp); NULL with errno. */
+static FILE *temp_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if (snprintf(path, sizeof path, "%s/postfix-trace.XXXXXX", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+");
+    if (!f)
+        close(fd);
+    return f;
+}
+
 /* New chains. */
 pt_chains *pt_chains_new(int following)
 {
     pt_chains *c = calloc(1, sizeof *c);
     if (!c || following)
         return c;
-    c->tmp = tmpfile();
+    c->tmp = temp_file();
     if (!c->tmp) {
         free(c);
         return NULL;
