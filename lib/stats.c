@@ -33,8 +33,12 @@ size_t pt_stats_json(const pt_stats *s, char *buf, size_t size)
     return n < 0 ? 0 : (size_t)n;
 }
 
-/* The library version. */
+/* The library version: configure's (AC_INIT), the one every artifact carries. */
 const char *pt_version(void)
 {
-    return "0.1.0";
+#ifdef PT_PACKAGE_VERSION
+    return PT_PACKAGE_VERSION;
+#else
+    return "unknown";
+#endif
 }
