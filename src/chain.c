@@ -12,6 +12,7 @@
  * Thread-safety: single-threaded use.
  */
 #include "chain.h"
+#include "jget.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -183,28 +184,19 @@ static void link_to(pt_chains *c, int64_t node, const char *host, const char *qi
     }
 }
 
-/* A string member, or NULL. */
-static const char *str(struct json_object *o, const char *k)
-{
-    struct json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
 /* Join a record's node with every queue ID it names: its parent (a notice,
  * a content-filter or relay copy, a forwarded copy names it) and its
  * notices. A recipient's "queued as" is not followed: it may be another
  * server's ID; the local copy names its parent itself. */
 static void link_record(pt_chains *c, int64_t node, struct json_object *rec)
 {
-    const char *host = str(rec, "host");
+    const char *host = pt_jget_str(rec, "host");
     struct json_object *a;
-    link_to(c, node, host, str(rec, "parent_id"));
-    link_to(c, node, host, str(rec, "bounce_id"));
+    link_to(c, node, host, pt_jget_str(rec, "parent_id"));
+    link_to(c, node, host, pt_jget_str(rec, "bounce_id"));
     if (json_object_object_get_ex(rec, "notifications", &a) && json_object_is_type(a, json_type_array))
         for (size_t i = 0; i < json_object_array_length(a); i++)
-            link_to(c, node, host, str(json_object_array_get_idx(a, i), "queue_id"));
+            link_to(c, node, host, pt_jget_str(json_object_array_get_idx(a, i), "queue_id"));
 }
 
 /* Keep a record. */
@@ -221,15 +213,15 @@ int pt_chains_add(pt_chains *c, const char *json, size_t len, struct json_object
     if (fwrite(json, 1, len, c->tmp) != len)
         return -1;
     entry *e = &c->entries[c->n];
-    const char *qid = str(rec, "queue_id"), *t = str(rec, "first_seen");
+    const char *qid = pt_jget_str(rec, "queue_id"), *t = pt_jget_str(rec, "first_seen");
     pt_time tm;
     if (!t)
-        t = str(rec, "time");
+        t = pt_jget_str(rec, "time");
     e->offset = c->size;
     e->len = len;
     e->matched = matched;
     e->first_us = t && !pt_time_parse_rfc3339(t, strlen(t), &tm) ? tm.sec * 1000000 + tm.usec : 0;
-    e->node = qid ? node_of(c, str(rec, "host"), qid) : -1;
+    e->node = qid ? node_of(c, pt_jget_str(rec, "host"), qid) : -1;
     link_record(c, e->node, rec);
     c->size += (off_t)len;
     c->n++;
@@ -384,8 +376,8 @@ int pt_chains_follow(pt_chains *c, const char *json, size_t len, struct json_obj
 {
     if (c->nodes >= PT_CHAIN_FOLLOW_NODES)
         forget_nodes(c);
-    const char *qid = str(rec, "queue_id");
-    int64_t node = qid ? node_of(c, str(rec, "host"), qid) : -1;
+    const char *qid = pt_jget_str(rec, "queue_id");
+    int64_t node = qid ? node_of(c, pt_jget_str(rec, "host"), qid) : -1;
     if (node < 0)
         return matched;
     link_record(c, node, rec);

@@ -8,37 +8,12 @@
  */
 #include "explain.h"
 #include "dsn.h"
+#include "jget.h"
 #include "postfix-trace/line.h"
 
 #include <json-c/json.h>
 #include <string.h>
 #include <strings.h>
-
-/* A string member, or NULL. */
-static const char *str(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-/* A number member, or def. */
-static double num(json_object *o, const char *k, double def)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v)
-        || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-        return def;
-    return json_object_get_double(v);
-}
-
-/* A member of any type, or NULL. */
-static json_object *get(json_object *o, const char *k)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
 
 /* Is s (possibly NULL) equal to word? */
 static int is(const char *s, const char *word)
@@ -55,7 +30,7 @@ static const char *or_q(const char *s)
 /* "name[ip]" or "[ip]" or "name" of a client object. */
 static void client_words(json_object *c, FILE *out)
 {
-    const char *name = str(c, "name"), *ip = str(c, "ip");
+    const char *name = pt_jget_str(c, "name"), *ip = pt_jget_str(c, "ip");
     if (name && ip)
         fprintf(out, "%s[%s]", name, ip);
     else if (ip)
@@ -90,7 +65,7 @@ static void verdict(const pt_filter *f, const char *who, const char *what, int b
 /* "; Postfix keeps trying and gives up at T ..." for a recipient still deferred. */
 static void give_up_words(const pt_filter *f, json_object *rec, FILE *out)
 {
-    const char *first = str(rec, "first_seen");
+    const char *first = pt_jget_str(rec, "first_seen");
     int64_t life = f->queue_lifetime > 0 ? f->queue_lifetime : 5 * 86400;
     pt_time t;
     char buf[64];
@@ -108,10 +83,10 @@ static void give_up_words(const pt_filter *f, json_object *rec, FILE *out)
 /* The last event of an action, or NULL. */
 static json_object *last_event(json_object *rec, const char *action)
 {
-    json_object *ev = get(rec, "events"), *hit = NULL;
+    json_object *ev = pt_jget(rec, "events"), *hit = NULL;
     for (size_t i = 0; ev && json_object_is_type(ev, json_type_array)
                        && i < json_object_array_length(ev); i++)
-        if (is(str(json_object_array_get_idx(ev, i), "action"), action))
+        if (is(pt_jget_str(json_object_array_get_idx(ev, i), "action"), action))
             hit = json_object_array_get_idx(ev, i);
     return hit;
 }
@@ -120,16 +95,16 @@ static json_object *last_event(json_object *rec, const char *action)
 static int still_held(json_object *rec)
 {
     json_object *h = last_event(rec, "hold"), *r = last_event(rec, "release");
-    const char *end = str(rec, "end");
+    const char *end = pt_jget_str(rec, "end");
     if (!h || !(is(end, "shutdown") || is(end, "timeout") || is(end, "evicted")))
         return 0;
-    return !r || strcmp(or_q(str(r, "time")), or_q(str(h, "time"))) < 0;
+    return !r || strcmp(or_q(pt_jget_str(r, "time")), or_q(pt_jget_str(h, "time"))) < 0;
 }
 
 /* Did the record end with the input (nothing final seen)? */
 static int ended_open(json_object *rec)
 {
-    const char *end = str(rec, "end");
+    const char *end = pt_jget_str(rec, "end");
     return is(end, "shutdown") || is(end, "timeout") || is(end, "evicted");
 }
 
@@ -139,16 +114,16 @@ static int ended_open(json_object *rec)
 static int recipient_verdict(const pt_filter *f, json_object *rec, json_object *r, const char *who,
                              FILE *out)
 {
-    const char *st = str(r, "status"), *end = str(rec, "end"), *t = str(r, "time");
-    const char *relay = str(r, "relay"), *reply = str(r, "reply"), *service = str(r, "service");
-    double tries = num(r, "attempts", 0);
+    const char *st = pt_jget_str(r, "status"), *end = pt_jget_str(rec, "end"), *t = pt_jget_str(r, "time");
+    const char *relay = pt_jget_str(r, "relay"), *reply = pt_jget_str(r, "reply"), *service = pt_jget_str(r, "service");
+    double tries = pt_jget_num(r, "attempts", 0);
     if (still_held(rec)) {
         json_object *h = last_event(rec, "hold");
         verdict(f, who, "held", 1, out);
-        fprintf(out, "  it waits in the hold queue since %s (%s)\n", or_q(str(h, "time")),
-                or_q(str(h, "text")));
+        fprintf(out, "  it waits in the hold queue since %s (%s)\n", or_q(pt_jget_str(h, "time")),
+                or_q(pt_jget_str(h, "text")));
         fprintf(out, "  next step: it stays there until an administrator releases it (postsuper -H %s) "
-                "or deletes it (postsuper -d %s)\n", or_q(str(rec, "queue_id")), or_q(str(rec, "queue_id")));
+                "or deletes it (postsuper -d %s)\n", or_q(pt_jget_str(rec, "queue_id")), or_q(pt_jget_str(rec, "queue_id")));
         return 1;
     }
     if (is(st, "sent")) {
@@ -178,14 +153,14 @@ static int recipient_verdict(const pt_filter *f, json_object *rec, json_object *
     if (is(st, "deferred") && is(end, "deleted")) {
         verdict(f, who, "deleted", 2, out);
         fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s while it was being "
-                "retried; the last try, at %s, said: \"%s\"\n", or_q(str(rec, "last_seen")), or_q(t),
+                "retried; the last try, at %s, said: \"%s\"\n", or_q(pt_jget_str(rec, "last_seen")), or_q(t),
                 or_q(reply));
         return 1;
     }
     if (is(st, "deferred")) {
         verdict(f, who, "still being retried", 1, out);
         fprintf(out, "  queued since %s; the last try, at %s%s%s, said: \"%s\"\n",
-                or_q(str(rec, "first_seen")), or_q(t), relay ? " via " : "", relay ? relay : "",
+                or_q(pt_jget_str(rec, "first_seen")), or_q(t), relay ? " via " : "", relay ? relay : "",
                 or_q(reply));
         if (ended_open(rec))
             give_up_words(f, rec, out);
@@ -199,20 +174,20 @@ static int recipient_verdict(const pt_filter *f, json_object *rec, json_object *
     if (is(end, "deleted")) {
         verdict(f, who, "deleted", 2, out);
         fprintf(out, "  deleted from the queue by an administrator (postsuper) at %s before any "
-                "delivery attempt\n", or_q(str(rec, "last_seen")));
+                "delivery attempt\n", or_q(pt_jget_str(rec, "last_seen")));
     } else if (is(end, "rejected") || is(end, "discarded")) {
         json_object *e = last_event(rec, is(end, "rejected") ? "reject" : "discard");
         verdict(f, who, is(end, "rejected") ? "rejected after it was received" : "discarded", 2, out);
         fprintf(out, "  %s by %s at %s: %s; nothing was delivered\n",
-                is(end, "rejected") ? "refused" : "thrown away on purpose", or_q(str(e, "service")),
-                or_q(str(e, "time")), or_q(str(e, "text")));
+                is(end, "rejected") ? "refused" : "thrown away on purpose", or_q(pt_jget_str(e, "service")),
+                or_q(pt_jget_str(e, "time")), or_q(pt_jget_str(e, "text")));
     } else if (is(end, "aborted")) {
         verdict(f, who, "never queued", 2, out);
         fputs("  the client went away before the message was in the queue\n", out);
     } else {
         verdict(f, who, "waiting in the queue", 1, out);
         fprintf(out, "  queued since %s; no delivery attempt was logged before %s\n",
-                or_q(str(rec, "first_seen")), ended_open(rec) ? "the input ended" : "its record ended");
+                or_q(pt_jget_str(rec, "first_seen")), ended_open(rec) ? "the input ended" : "its record ended");
     }
     return 1;
 }
@@ -223,15 +198,15 @@ static void delay_words(json_object *r, FILE *out)
     static const char *const stage[] = { "before_qmgr", "in_qmgr", "conn_setup", "transmission" };
     static const char *const words[] = { "before the queue manager", "in the queue",
                                          "to connect", "to send" };
-    double all = num(r, "delay", -1), tries = num(r, "attempts", 0);
-    json_object *d = get(r, "delays");
+    double all = pt_jget_num(r, "delay", -1), tries = pt_jget_num(r, "attempts", 0);
+    json_object *d = pt_jget(r, "delays");
     if (all < 0 && !d)
         return;
     fputs("  took ", out);
     if (all >= 0)
         duration_words(all, out);
     for (int i = 0; d && i < 4; i++) {
-        double v = num(d, stage[i], -1);
+        double v = pt_jget_num(d, stage[i], -1);
         if (v < 0)
             continue;
         fputs(i == 0 ? (all >= 0 ? " in all: " : "") : ", ", out);
@@ -276,46 +251,46 @@ static void code_and_next(const char *st, const char *dsn, int over, json_object
 /* The lines about the mail itself: sender, IDs, origin, events, links. */
 static void mail_words(json_object *rec, FILE *out)
 {
-    const char *from = str(rec, "from"), *origin = str(rec, "origin"), *parent = str(rec, "parent_id");
+    const char *from = pt_jget_str(rec, "from"), *origin = pt_jget_str(rec, "origin"), *parent = pt_jget_str(rec, "parent_id");
     fprintf(out, "  the mail: from <%s>%s", or_q(from), from && !*from ? " (the null sender: a "
             "bounce or notification)" : "");
-    if (str(rec, "message_id"))
-        fprintf(out, ", Message-ID <%s>", str(rec, "message_id"));
-    fprintf(out, ", queue ID %s on %s", or_q(str(rec, "queue_id")), or_q(str(rec, "host")));
-    if (get(rec, "size"))
-        fprintf(out, ", %.0f bytes", num(rec, "size", 0));
+    if (pt_jget_str(rec, "message_id"))
+        fprintf(out, ", Message-ID <%s>", or_q(pt_jget_str(rec, "message_id")));
+    fprintf(out, ", queue ID %s on %s", or_q(pt_jget_str(rec, "queue_id")), or_q(pt_jget_str(rec, "host")));
+    if (pt_jget(rec, "size"))
+        fprintf(out, ", %.0f bytes", pt_jget_num(rec, "size", 0));
     fputc('\n', out);
     if (is(origin, "smtpd") && parent) {
         fprintf(out, "  re-injected after a content filter or relay at %s; the original was queue ID %s\n",
-                or_q(str(rec, "first_seen")), parent);
+                or_q(pt_jget_str(rec, "first_seen")), parent);
     } else if (is(origin, "smtpd") || is(origin, "qmqpd")) {
         fputs("  received over SMTP from ", out);
-        client_words(get(rec, "client"), out);
-        if (str(get(rec, "client"), "sasl_username"))
-            fprintf(out, ", logged in as %s", str(get(rec, "client"), "sasl_username"));
-        fprintf(out, " at %s\n", or_q(str(rec, "first_seen")));
+        client_words(pt_jget(rec, "client"), out);
+        if (pt_jget_str(pt_jget(rec, "client"), "sasl_username"))
+            fprintf(out, ", logged in as %s", or_q(pt_jget_str(pt_jget(rec, "client"), "sasl_username")));
+        fprintf(out, " at %s\n", or_q(pt_jget_str(rec, "first_seen")));
     } else if (is(origin, "pickup")) {
-        fprintf(out, "  submitted locally (sendmail / pickup) at %s\n", or_q(str(rec, "first_seen")));
+        fprintf(out, "  submitted locally (sendmail / pickup) at %s\n", or_q(pt_jget_str(rec, "first_seen")));
     } else if (is(origin, "bounce")) {
-        fprintf(out, "  a notice Postfix made at %s about queue ID %s\n", or_q(str(rec, "first_seen")),
+        fprintf(out, "  a notice Postfix made at %s about queue ID %s\n", or_q(pt_jget_str(rec, "first_seen")),
                 or_q(parent));
     } else if (is(origin, "local")) {
         fprintf(out, "  forwarded by local delivery of queue ID %s at %s\n", or_q(parent),
-                or_q(str(rec, "first_seen")));
+                or_q(pt_jget_str(rec, "first_seen")));
     } else {
-        fprintf(out, "  first seen at %s\n", or_q(str(rec, "first_seen")));
+        fprintf(out, "  first seen at %s\n", or_q(pt_jget_str(rec, "first_seen")));
     }
-    if (str(rec, "bounce_id"))
+    if (pt_jget_str(rec, "bounce_id"))
         fprintf(out, "  a non-delivery notice (queue ID %s) went back to the sender\n",
-                str(rec, "bounce_id"));
-    json_object *ev = get(rec, "events");
+                or_q(pt_jget_str(rec, "bounce_id")));
+    json_object *ev = pt_jget(rec, "events");
     for (size_t i = 0; ev && json_object_is_type(ev, json_type_array)
                        && i < json_object_array_length(ev); i++) {
         json_object *e = json_object_array_get_idx(ev, i);
-        fprintf(out, "  %s: %s by %s: %s\n", or_q(str(e, "time")), or_q(str(e, "action")),
-                or_q(str(e, "service")), str(e, "text") ? str(e, "text") : "");
+        fprintf(out, "  %s: %s by %s: %s\n", or_q(pt_jget_str(e, "time")), or_q(pt_jget_str(e, "action")),
+                or_q(pt_jget_str(e, "service")), pt_jget_str(e, "text") ? pt_jget_str(e, "text") : "");
     }
-    const char *end = str(rec, "end");
+    const char *end = pt_jget_str(rec, "end");
     if (ended_open(rec))
         fprintf(out, "  the log says no more about it (%s)\n",
                 is(end, "shutdown") ? "the input ended while it was still in the queue"
@@ -326,7 +301,7 @@ static void mail_words(json_object *rec, FILE *out)
 /* Plain words for a message record: one block per recipient shown. */
 static void message_words(const pt_filter *f, json_object *rec, int linked, int in_chain, FILE *out)
 {
-    json_object *rs = get(rec, "recipients");
+    json_object *rs = pt_jget(rec, "recipients");
     size_t n = rs && json_object_is_type(rs, json_type_array) ? json_object_array_length(rs) : 0;
     int shown = 0;
     char who[600];
@@ -338,19 +313,19 @@ static void message_words(const pt_filter *f, json_object *rec, int linked, int 
             continue;
         if (!r && n && !linked)
             continue;           /* no recipient matched (a --from query): say nothing twice */
-        const char *origin = str(rec, "origin");
+        const char *origin = pt_jget_str(rec, "origin");
         snprintf(who, sizeof who, "%s <%s>", is(origin, "bounce") ? "Notice to"
                  : is(origin, "local") ? "Forwarded copy to"
-                 : is(origin, "smtpd") && str(rec, "parent_id") ? "Filtered copy to" : "Mail to",
-                 r ? or_q(str(r, "to")) : "(no recipient logged)");
+                 : is(origin, "smtpd") && pt_jget_str(rec, "parent_id") ? "Filtered copy to" : "Mail to",
+                 r ? or_q(pt_jget_str(r, "to")) : "(no recipient logged)");
         int over = recipient_verdict(f, rec, r, who, out);
         if (r) {
-            if (str(r, "orig_to"))
-                fprintf(out, "  (the address it was sent to: <%s>)\n", str(r, "orig_to"));
-            if (str(r, "queued_as"))
-                fprintf(out, "  the next hop queued it as %s%s\n", str(r, "queued_as"),
+            if (pt_jget_str(r, "orig_to"))
+                fprintf(out, "  (the address it was sent to: <%s>)\n", or_q(pt_jget_str(r, "orig_to")));
+            if (pt_jget_str(r, "queued_as"))
+                fprintf(out, "  the next hop queued it as %s%s\n", or_q(pt_jget_str(r, "queued_as")),
                         in_chain ? " (a linked mail here, if that is this host's queue ID)" : "");
-            code_and_next(str(r, "status"), str(r, "dsn"), over || is(str(rec, "end"), "deleted"),
+            code_and_next(pt_jget_str(r, "status"), pt_jget_str(r, "dsn"), over || is(pt_jget_str(rec, "end"), "deleted"),
                           r, out);
         }
         mail_words(rec, out);
@@ -362,9 +337,9 @@ static void message_words(const pt_filter *f, json_object *rec, int linked, int 
 /* Plain words for a reject record (refused at SMTP time). */
 static void reject_words(const pt_filter *f, json_object *rec, FILE *out)
 {
-    const char *action = str(rec, "action"), *qid = str(rec, "queue_id"), *dsn = str(rec, "dsn");
+    const char *action = pt_jget_str(rec, "action"), *qid = pt_jget_str(rec, "queue_id"), *dsn = pt_jget_str(rec, "dsn");
     char who[600];
-    snprintf(who, sizeof who, "Mail to <%s>", or_q(str(rec, "to")));
+    snprintf(who, sizeof who, "Mail to <%s>", or_q(pt_jget_str(rec, "to")));
     if (!action || is(action, "reject"))
         verdict(f, who, "rejected at SMTP time", 2, out);
     else
@@ -373,16 +348,16 @@ static void reject_words(const pt_filter *f, json_object *rec, FILE *out)
                 : action, 1, out);
     fprintf(out, "  %s by %s on %s at %s, at the %s command: \"", is(action, "reject") || !action
             ? "refused" : is(action, "hold") ? "held" : is(action, "discard") ? "discarded" : action,
-            or_q(str(rec, "program")), or_q(str(rec, "host")),
-            or_q(str(rec, "time")), or_q(str(rec, "stage")));
-    if (get(rec, "smtp_code"))
-        fprintf(out, "%.0f ", num(rec, "smtp_code", 0));
+            or_q(pt_jget_str(rec, "program")), or_q(pt_jget_str(rec, "host")),
+            or_q(pt_jget_str(rec, "time")), or_q(pt_jget_str(rec, "stage")));
+    if (pt_jget(rec, "smtp_code"))
+        fprintf(out, "%.0f ", pt_jget_num(rec, "smtp_code", 0));
     if (dsn)
         fprintf(out, "%s ", dsn);
-    fprintf(out, "%s\"\n", str(rec, "reason") ? str(rec, "reason") : "");
+    fprintf(out, "%s\"\n", pt_jget_str(rec, "reason") ? pt_jget_str(rec, "reason") : "");
     fputs("  the client: ", out);
-    client_words(get(rec, "client"), out);
-    fprintf(out, ", mail from <%s>%s%s\n", or_q(str(rec, "from")), qid ? ", queue ID " : "",
+    client_words(pt_jget(rec, "client"), out);
+    fprintf(out, ", mail from <%s>%s%s\n", or_q(pt_jget_str(rec, "from")), qid ? ", queue ID " : "",
             qid ? qid : "");
     if (dsn && pt_dsn_meaning(dsn))
         fprintf(out, "  status code %s: %s\n", dsn, pt_dsn_meaning(dsn));
@@ -397,14 +372,14 @@ static void reject_words(const pt_filter *f, json_object *rec, FILE *out)
 static void auth_words(const pt_filter *f, json_object *rec, FILE *out)
 {
     verdict(f, "Login", "failed", 2, out);
-    fprintf(out, "  %s on %s at %s: ", or_q(str(rec, "program")), or_q(str(rec, "host")),
-            or_q(str(rec, "time")));
-    client_words(get(rec, "client"), out);
-    fprintf(out, " tried %s", or_q(str(rec, "sasl_method")));
-    if (str(rec, "sasl_username"))
-        fprintf(out, " as %s", str(rec, "sasl_username"));
-    if (str(rec, "reason"))
-        fprintf(out, ": %s", str(rec, "reason"));
+    fprintf(out, "  %s on %s at %s: ", or_q(pt_jget_str(rec, "program")), or_q(pt_jget_str(rec, "host")),
+            or_q(pt_jget_str(rec, "time")));
+    client_words(pt_jget(rec, "client"), out);
+    fprintf(out, " tried %s", or_q(pt_jget_str(rec, "sasl_method")));
+    if (pt_jget_str(rec, "sasl_username"))
+        fprintf(out, " as %s", or_q(pt_jget_str(rec, "sasl_username")));
+    if (pt_jget_str(rec, "reason"))
+        fprintf(out, ": %s", or_q(pt_jget_str(rec, "reason")));
     fputs("\n\n", out);
 }
 
@@ -427,7 +402,7 @@ int pt_filter_match(pt_filter *f, json_object *rec)
 void pt_explain_record(const pt_filter *f, json_object *rec, int member, int chain_size,
                        int linked, FILE *out)
 {
-    const char *kind = str(rec, "kind");
+    const char *kind = pt_jget_str(rec, "kind");
     if (chain_size > 1 && member == 0)
         fprintf(out, "=== %d linked mails: the mail, then what it led to or came from ===\n\n",
                 chain_size);

@@ -5,6 +5,7 @@
  * Memory: nothing allocated; patterns point into argv.
  */
 #include "query.h"
+#include "jget.h"
 #include "postfix-trace/line.h"
 
 #include <ctype.h>
@@ -13,22 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-/* A string member, or NULL. */
-static const char *qstr(struct json_object *o, const char *k)
-{
-    struct json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-/* A member of any type, or NULL. */
-static struct json_object *qget(struct json_object *o, const char *k)
-{
-    struct json_object *v;
-    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
 
 /* The value without surrounding angle brackets. */
 static pt_pattern pattern_of(const char *v)
@@ -223,16 +208,16 @@ int pt_query_active(const pt_query *q)
 /* Does the record name the queue ID anywhere a link can? */
 static int names_queue_id(struct json_object *rec, pt_pattern q)
 {
-    if (eq_ci(qstr(rec, "queue_id"), q) || eq_ci(qstr(rec, "parent_id"), q)
-        || eq_ci(qstr(rec, "bounce_id"), q))
+    if (eq_ci(pt_jget_str(rec, "queue_id"), q) || eq_ci(pt_jget_str(rec, "parent_id"), q)
+        || eq_ci(pt_jget_str(rec, "bounce_id"), q))
         return 1;
-    struct json_object *a = qget(rec, "notifications");
+    struct json_object *a = pt_jget(rec, "notifications");
     for (size_t i = 0; a && i < json_object_array_length(a); i++)
-        if (eq_ci(qstr(json_object_array_get_idx(a, i), "queue_id"), q))
+        if (eq_ci(pt_jget_str(json_object_array_get_idx(a, i), "queue_id"), q))
             return 1;
-    a = qget(rec, "recipients");
+    a = pt_jget(rec, "recipients");
     for (size_t i = 0; a && i < json_object_array_length(a); i++)
-        if (eq_ci(qstr(json_object_array_get_idx(a, i), "queued_as"), q))
+        if (eq_ci(pt_jget_str(json_object_array_get_idx(a, i), "queued_as"), q))
             return 1;
     return 0;
 }
@@ -240,19 +225,19 @@ static int names_queue_id(struct json_object *rec, pt_pattern q)
 /* Does recipient object r pass --to (any recipient when --to is unset)? */
 int pt_query_rcpt_matches(const pt_query *q, struct json_object *r)
 {
-    return q->to.n == 0 || any_addr(&q->to, qstr(r, "to")) || any_addr(&q->to, qstr(r, "orig_to"));
+    return q->to.n == 0 || any_addr(&q->to, pt_jget_str(r, "to")) || any_addr(&q->to, pt_jget_str(r, "orig_to"));
 }
 
 /* Does some recipient (or a reject's "to") satisfy test(list, address)? */
 static int some_rcpt(struct json_object *rec, const pt_pattern_list *l,
                      int (*test)(const pt_pattern_list *, const char *))
 {
-    if (test(l, qstr(rec, "to")))
+    if (test(l, pt_jget_str(rec, "to")))
         return 1;
-    struct json_object *a = qget(rec, "recipients");
+    struct json_object *a = pt_jget(rec, "recipients");
     for (size_t i = 0; a && i < json_object_array_length(a); i++) {
         struct json_object *r = json_object_array_get_idx(a, i);
-        if (test(l, qstr(r, "to")) || test(l, qstr(r, "orig_to")))
+        if (test(l, pt_jget_str(r, "to")) || test(l, pt_jget_str(r, "orig_to")))
             return 1;
     }
     return 0;
@@ -262,15 +247,15 @@ static int some_rcpt(struct json_object *rec, const pt_pattern_list *l,
  * ("rejected" also takes reject records). */
 static int status_matches(const pt_query *q, struct json_object *rec)
 {
-    const char *kind = qstr(rec, "kind"), *st = qstr(rec, "status");
-    struct json_object *a = qget(rec, "recipients");
+    const char *kind = pt_jget_str(rec, "kind"), *st = pt_jget_str(rec, "status");
+    struct json_object *a = pt_jget(rec, "recipients");
     for (int i = 0; i < q->status.n; i++) {
         pt_pattern p = q->status.v[i];
         if (eq_ci(st, p) || (kind && !strcmp(kind, "reject") && (eq_ci("rejected", p)
                                                                  || eq_ci("reject", p))))
             return 1;
         for (size_t j = 0; a && j < json_object_array_length(a); j++)
-            if (eq_ci(qstr(json_object_array_get_idx(a, j), "status"), p))
+            if (eq_ci(pt_jget_str(json_object_array_get_idx(a, j), "status"), p))
                 return 1;
     }
     return 0;
@@ -279,7 +264,7 @@ static int status_matches(const pt_query *q, struct json_object *rec)
 /* Microseconds since the epoch of a record's time field, or def. */
 static int64_t field_time(struct json_object *rec, const char *k, int64_t def)
 {
-    const char *s = qstr(rec, k);
+    const char *s = pt_jget_str(rec, k);
     pt_time t;
     return s && pt_time_parse_rfc3339(s, strlen(s), &t) == 0 ? pt_time_usec(&t) : def;
 }
@@ -289,9 +274,9 @@ int pt_query_matches(const pt_query *q, struct json_object *rec)
 {
     if (q->to.n && !some_rcpt(rec, &q->to, any_addr))
         return 0;
-    if (q->from.n && !any_addr(&q->from, qstr(rec, "from")))
+    if (q->from.n && !any_addr(&q->from, pt_jget_str(rec, "from")))
         return 0;
-    if (q->domain.n && !domain_of_matches(&q->domain, qstr(rec, "from"))
+    if (q->domain.n && !domain_of_matches(&q->domain, pt_jget_str(rec, "from"))
         && !some_rcpt(rec, &q->domain, domain_of_matches))
         return 0;
     if (q->status.n && !status_matches(q, rec))
@@ -299,16 +284,16 @@ int pt_query_matches(const pt_query *q, struct json_object *rec)
     if (q->queue_id.p && !names_queue_id(rec, q->queue_id))
         return 0;
     if (q->message_id.p) {
-        const char *m = qstr(rec, "message_id");
+        const char *m = pt_jget_str(rec, "message_id");
         if (!m || strlen(m) != q->message_id.n || memcmp(m, q->message_id.p, q->message_id.n))
             return 0;
     }
     if (q->client.p) {
-        struct json_object *c = qget(rec, "client");
-        if (!eq_ci(qstr(c, "ip"), q->client) && !eq_ci(qstr(c, "name"), q->client))
+        struct json_object *c = pt_jget(rec, "client");
+        if (!eq_ci(pt_jget_str(c, "ip"), q->client) && !eq_ci(pt_jget_str(c, "name"), q->client))
             return 0;
     }
-    if (q->host.p && !eq_ci(qstr(rec, "host"), q->host))
+    if (q->host.p && !eq_ci(pt_jget_str(rec, "host"), q->host))
         return 0;
     if (q->has_since || q->has_until) {
         int64_t first = field_time(rec, "first_seen", field_time(rec, "time", INT64_MIN));

@@ -10,6 +10,7 @@
  * Thread-safety: reentrant; no global mutable state.
  */
 #include "report.h"
+#include "jget.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -64,30 +65,23 @@ static const char style[] =
     ".note{background:#fff4d6;border:1px solid #e3a008;border-radius:8px;padding:8px 12px}"
     "footer{font-size:12px;padding:8px 0 24px}\n";
 
-/* Member k of o, or NULL. */
-static jo *get(jo *o, const char *k)
-{
-    jo *v;
-    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
 /* Member k as a number, 0 when missing. */
 static double num(jo *o, const char *k)
 {
-    return json_object_get_double(get(o, k));
+    return json_object_get_double(pt_jget(o, k));
 }
 
 /* Member k as a string, "" when missing or null. */
 static const char *str(jo *o, const char *k)
 {
-    const char *s = get(o, k) ? json_object_get_string(get(o, k)) : NULL;
+    const char *s = pt_jget(o, k) ? json_object_get_string(pt_jget(o, k)) : NULL;
     return s ? s : "";
 }
 
 /* Member k when it is an array, or NULL. */
 static jo *arr(jo *o, const char *k)
 {
-    jo *v = get(o, k);
+    jo *v = pt_jget(o, k);
     return json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
@@ -220,14 +214,14 @@ static const char *status_class(const char *st)
 static void kpi(FILE *f, jo *o, const char *k, const char *key, const char *label)
 {
     fputs("<div class=\"kpi\">", f);
-    keyed(f, key, NULL, get(o, k), 0);
+    keyed(f, key, NULL, pt_jget(o, k), 0);
     fprintf(f, "<small>%s</small></div>\n", label);
 }
 
 /* The status -> count chips of object member k, coloured by status. */
 static void chips(FILE *f, jo *s, const char *k, const char *label)
 {
-    jo *o = get(s, k);
+    jo *o = pt_jget(s, k);
     fprintf(f, "<div class=\"chips\"><b>%s:</b> ", label);
     if (!json_object_is_type(o, json_type_object) || !json_object_object_length(o))
         fputs("<span class=\"muted\">none</span>", f);
@@ -247,11 +241,11 @@ static void chips(FILE *f, jo *s, const char *k, const char *label)
 static void headline(FILE *f, jo *s)
 {
     fputs("<h1>postfix-trace report</h1>\n<p class=\"muted\">from ", f);
-    keyed(f, "first_seen", NULL, get(s, "first_seen"), 1);
+    keyed(f, "first_seen", NULL, pt_jget(s, "first_seen"), 1);
     fputs(" to ", f);
-    keyed(f, "last_seen", NULL, get(s, "last_seen"), 1);
+    keyed(f, "last_seen", NULL, pt_jget(s, "last_seen"), 1);
     fputs("</p>\n", f);
-    if (json_object_get_boolean(get(s, "truncated")))
+    if (json_object_get_boolean(pt_jget(s, "truncated")))
         fputs("<p class=\"note\" data-key=\"truncated\" data-value=\"true\">Some tables reached their bound;"
               " the rest is counted under \"(other)\".</p>\n", f);
     if (!num(s, "messages") && !num(s, "recipients") && !num(s, "rejects") && !num(s, "auth_failures") && !len(arr(s, "per_hour")))
@@ -261,8 +255,8 @@ static void headline(FILE *f, jo *s)
     kpi(f, s, "recipients", "recipients", "recipients");
     kpi(f, s, "rejects", "rejects", "rejected at SMTP time");
     kpi(f, s, "auth_failures", "auth_failures", "SASL failures");
-    kpi(f, get(s, "still_queued"), "messages", "still_queued.messages", "mails still queued");
-    kpi(f, get(s, "still_queued"), "recipients", "still_queued.recipients", "recipients still queued");
+    kpi(f, pt_jget(s, "still_queued"), "messages", "still_queued.messages", "mails still queued");
+    kpi(f, pt_jget(s, "still_queued"), "recipients", "still_queued.recipients", "recipients still queued");
     fputs("</div>\n", f);
     chips(f, s, "by_status", "Recipients by final status");
     chips(f, s, "by_message_status", "Messages by status");
@@ -298,11 +292,11 @@ static void hour_bar(FILE *f, jo *row, double cx, double w, double per_mail, dou
         fprintf(f, "<rect class=\"%s\" x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" height=\"%.2f\"", status_class(series[k]), cx - w / 2, y, w, h);
         attr_str(f, "series", series[k]);
         attr_str(f, "hour", hour);
-        attr(f, "value", get(row, series[k]), 0);
+        attr(f, "value", pt_jget(row, series[k]), 0);
         fputs("><title>", f);
         esc(f, hour);
         fprintf(f, " %s: ", series[k]);
-        put_num(f, get(row, series[k]));
+        put_num(f, pt_jget(row, series[k]));
         fputs("</title></rect>\n", f);
     }
     if (w >= 14 && total > 0)
@@ -432,20 +426,20 @@ static void delay_chart(FILE *f, jo *d)
     double top = 3, L = 60, T = 16, H = 240, gw = (CW - L - 10) / (double)NSTAGES;
     for (int g = 0; g < NSTAGES; g++)
         for (int p = 0; p < 3; p++)
-            while (top < decades(pos(num(get(d, stages[g]), pcts[p]))))
+            while (top < decades(pos(num(pt_jget(d, stages[g]), pcts[p]))))
                 top++;
     fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"delay percentiles\">\n", CW, (int)(T + H + 26));
     delay_axis(f, top, L, T, H);
     for (int g = 0; g < NSTAGES; g++) {
-        jo *st = get(d, stages[g]);
+        jo *st = pt_jget(d, stages[g]);
         for (int p = 0; p < 3; p++) {
             double v = pos(num(st, pcts[p])), h = decades(v) / top * H, x = L + g * gw + (gw - 3 * 52) / 2 + p * 52;
             fprintf(f, "<rect class=\"p-%s\" x=\"%.1f\" y=\"%.2f\" width=\"46\" height=\"%.2f\"", pcts[p], x, T + H - h, h);
             attr_str(f, "stage", stages[g]);
             attr_str(f, "pct", pcts[p]);
-            attr(f, "value", get(st, pcts[p]), 0);
+            attr(f, "value", pt_jget(st, pcts[p]), 0);
             fprintf(f, "><title>%s %s: ", stage_words[g], pcts[p]);
-            put_num(f, get(st, pcts[p]));
+            put_num(f, pt_jget(st, pcts[p]));
             fprintf(f, " s</title></rect>\n<text class=\"vl\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x + 23, T + H - h - 4);
             dur(f, v);
             fputs("</text>\n", f);
@@ -458,7 +452,7 @@ static void delay_chart(FILE *f, jo *d)
 /* The delays section: the chart, then count, percentiles and max per stage. */
 static void delays(FILE *f, jo *s)
 {
-    jo *d = get(s, "delays");
+    jo *d = pt_jget(s, "delays");
     if (!section(f, "Delay per stage (seconds, log-ish scale)", json_object_is_type(d, json_type_object)))
         return;
     legend(f, "p-", pcts, 3);
@@ -466,13 +460,13 @@ static void delays(FILE *f, jo *s)
     fputs("<table><tr><th>stage</th><th class=\"n\">recipients</th><th class=\"n\">p50</th><th class=\"n\">p90</th>"
           "<th class=\"n\">p99</th><th class=\"n\">max</th></tr>\n", f);
     for (int g = 0; g < NSTAGES; g++) {
-        jo *st = get(d, stages[g]);
+        jo *st = pt_jget(d, stages[g]);
         fputs("<tr", f);
         attr_str(f, "stage", stages[g]);
-        attr(f, "count", get(st, "count"), 0);
-        attr(f, "max", get(st, "max"), 0);
+        attr(f, "count", pt_jget(st, "count"), 0);
+        attr(f, "max", pt_jget(st, "max"), 0);
         fprintf(f, "><td>%s</td><td class=\"n\">", stage_words[g]);
-        put_num(f, get(st, "count"));
+        put_num(f, pt_jget(st, "count"));
         for (int c = 0; c < 4; c++) {
             fputs("</td><td class=\"n\">", f);
             dur(f, num(st, pcts[c]));
@@ -516,16 +510,16 @@ static void dest_table(FILE *f, jo *s, const char *list, const char *key, const 
     for (size_t i = 0; i < len(a); i++) {
         jo *r = at(a, i);
         fprintf(f, "<tr data-list=\"%s\"", list);
-        attr(f, key, get(r, key), 1);
+        attr(f, key, pt_jget(r, key), 1);
         for (int k = 0; k < 8; k++)
-            attr(f, nums[k], get(r, nums[k]), 0);
+            attr(f, nums[k], pt_jget(r, nums[k]), 0);
         fputs("><td class=\"k\">", f);
         esc(f, str(r, key));
         fputs("</td>", f);
         dest_bar(f, r, max);
         for (int k = 0; k < 6; k++) {
             fputs("<td class=\"n\">", f);
-            put_num(f, get(r, nums[k]));
+            put_num(f, pt_jget(r, nums[k]));
             fputs("</td>", f);
         }
         rate_cell(f, num(r, "bounce_rate"));
@@ -555,10 +549,10 @@ static void bar_list(FILE *f, jo *s, const char *list, const char *key, const ch
     for (size_t i = 0; i < len(a); i++) {
         jo *r = at(a, i);
         fprintf(f, "<tr data-list=\"%s\"", list);
-        attr(f, key, get(r, key), 1);
-        attr(f, count_attr, get(r, "count"), 0);
+        attr(f, key, pt_jget(r, key), 1);
+        attr(f, count_attr, pt_jget(r, "count"), 0);
         if (meaning)
-            attr(f, meaning, get(r, meaning), 1);
+            attr(f, meaning, pt_jget(r, meaning), 1);
         fputs("><td class=\"k\">", f);
         esc(f, str(r, key));
         if (meaning) {
@@ -567,7 +561,7 @@ static void bar_list(FILE *f, jo *s, const char *list, const char *key, const ch
         }
         fprintf(f, "</td><td><svg width=\"220\" height=\"12\"><rect class=\"%s\" x=\"0\" y=\"1\" height=\"10\" width=\"%.1f\"/></svg>"
                 "</td><td class=\"n\">", bar_class(key, str(r, key), cls), max > 0 ? pos(num(r, "count")) / max * 220 : 0);
-        put_num(f, get(r, "count"));
+        put_num(f, pt_jget(r, "count"));
         fputs("</td></tr>\n", f);
     }
     fputs("</table></section>\n", f);
@@ -586,7 +580,7 @@ static void rows_table(FILE *f, const char *title, jo *a, const char *list, cons
         jo *r = at(a, i);
         fprintf(f, "<tr data-list=\"%s\"", list);
         for (size_t c = 0; c < ncols; c++)
-            attr(f, cols[c].key, get(r, cols[c].key), cols[c].kind == 's' || cols[c].kind == 'r');
+            attr(f, cols[c].key, pt_jget(r, cols[c].key), cols[c].kind == 's' || cols[c].kind == 'r');
         putc('>', f);
         for (size_t c = 0; c < ncols; c++) {
             char kind = cols[c].kind;
@@ -594,7 +588,7 @@ static void rows_table(FILE *f, const char *title, jo *a, const char *list, cons
             if (kind == 'd')
                 dur(f, num(r, cols[c].key));
             else
-                put_val(f, get(r, cols[c].key), kind != 'n');
+                put_val(f, pt_jget(r, cols[c].key), kind != 'n');
             fputs("</td>", f);
         }
         fputs("</tr>\n", f);
@@ -617,7 +611,7 @@ static void body(FILE *f, jo *s)
     bar_list(f, s, "by_dsn", "dsn", "count", "meaning", NULL, "By status code (recipients and rejects)");
     rows_table(f, "Worst deferred mails", arr(s, "worst_deferred"), "worst_deferred", worst_cols,
                sizeof worst_cols / sizeof worst_cols[0]);
-    rows_table(f, "Still queued when the input ended (oldest first)", arr(get(s, "still_queued"), "oldest"),
+    rows_table(f, "Still queued when the input ended (oldest first)", arr(pt_jget(s, "still_queued"), "oldest"),
                "still_queued.oldest", queued_cols, sizeof queued_cols / sizeof queued_cols[0]);
 }
 
@@ -630,7 +624,7 @@ int pt_report_write(struct json_object *summary, FILE *out)
             "<title>postfix-trace report</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", style);
     body(out, summary);
     fputs("<footer>Generated by postfix-trace --report from its --summary of the mail log records (summary_version ", out);
-    keyed(out, "summary_version", NULL, get(summary, "summary_version"), 0);
+    keyed(out, "summary_version", NULL, pt_jget(summary, "summary_version"), 0);
     fputs("). Times as in the records. One self-contained page: nothing is fetched.</footer>\n"
           "</main>\n</body>\n</html>\n", out);
     if (fflush(out) == EOF || ferror(out)) {
