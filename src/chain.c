@@ -12,6 +12,7 @@
  * Thread-safety: single-threaded use.
  */
 #include "chain.h"
+#include "fnv.h"
 #include "jget.h"
 
 #include <errno.h>
@@ -88,15 +89,6 @@ pt_chains *pt_chains_new(int following)
     return c;
 }
 
-/* FNV-1a of n bytes. */
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
 /* Rehash the key slots to twice their number. 0 or -1. */
 static int grow_slots(pt_chains *c)
 {
@@ -107,7 +99,7 @@ static int grow_slots(pt_chains *c)
     for (size_t i = 0; i < c->nodes; i++) {
         const char *k = c->keys[i];
         size_t n = strlen(k) + 1 + strlen(k + strlen(k) + 1);
-        size_t j = hash_bytes(k, n) & (cap - 1);
+        size_t j = pt_fnv1a(PT_FNV_SEED, k, n) & (cap - 1);
         while (slots[j])
             j = (j + 1) & (cap - 1);
         slots[j] = (int64_t)i + 1;
@@ -127,7 +119,7 @@ static int64_t node_of(pt_chains *c, const char *host, const char *qid)
         return -1;
     if ((c->nodes + 1) * 2 > c->slot_cap && grow_slots(c))
         return -1;
-    size_t j = hash_bytes(key, (size_t)kn) & (c->slot_cap - 1);
+    size_t j = pt_fnv1a(PT_FNV_SEED, key, (size_t)kn) & (c->slot_cap - 1);
     for (; c->slots[j]; j = (j + 1) & (c->slot_cap - 1)) {
         const char *k = c->keys[c->slots[j] - 1];
         if (!memcmp(k, key, (size_t)kn + 1))

@@ -9,6 +9,7 @@
  * Thread-safety: single-threaded use.
  */
 #include "summary_internal.h"
+#include "fnv.h"
 #include "jscan.h"
 #include "postfix-trace/line.h"
 
@@ -28,9 +29,7 @@ const char *const pt_summary_stages[D_MAX] = {
 /* FNV-1a of a string, or mixed bits of an integer. */
 static uint64_t hash_key(const char *k, int64_t ik)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)ik;
-    for (; k && *k; k++)
-        h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    uint64_t h = pt_fnv1a(PT_FNV_SEED ^ (uint64_t)ik, k, k ? strlen(k) : 0);
     return h ^ (h >> 29);
 }
 
