@@ -709,10 +709,12 @@ stateFileInWorkDir(instanceData *pData, rsconf_t *conf)
                  pData->stateFile);
         return;
     }
-    if(asprintf(&path, "%s/%s", (const char *) dir, pData->stateFile) < 0
-       || pt_runner_set_state_file(pData->runner, path) != 0) {
+    if(asprintf(&path, "%s/%s", (const char *) dir, pData->stateFile) < 0)
+        path = NULL;
+    if(path == NULL || pt_runner_set_state_file(pData->runner, path) != 0) {
         LogError(0, RS_RET_OUT_OF_MEMORY, "ompostfix[%s]: no memory for the state file",
                  instName(pData));
+        free(path);
         return;
     }
     free(pData->stateFile);
