@@ -11,6 +11,7 @@
  * is used by one thread at a time; it has no global state.
  */
 #include "core_internal.h"
+#include "hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1300,13 +1301,14 @@ static int host_ok(pt_slice h)
     return 1;
 }
 
-/* A hash of the whole line (time, program, pid, message): duplicates. */
+/* A hash of the whole line (time, program, pid, message): duplicates.
+ * Never 0 (an empty slot of a mail's seen set). Kept in state files. */
 static uint64_t line_hash(const pt_line *l)
 {
-    uint64_t h = pt_table_hash(l->program, l->msg);
-    h ^= pt_table_hash(l->pid, pt_slice_make("", 0)) * 31;
-    h ^= (uint64_t)pt_time_usec(&l->time) * 0x9E3779B97F4A7C15ULL;
-    return h;
+    uint64_t h = pt_hash_bytes((uint64_t)pt_time_usec(&l->time), l->program.p, l->program.n);
+    h = pt_hash_bytes(h, l->pid.p, l->pid.n);
+    h = pt_hash_bytes(h, l->msg.p, l->msg.n);
+    return h ? h : 1;
 }
 
 /* Fold one parsed Postfix line of host c->cur into the state: a queue-ID

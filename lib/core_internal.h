@@ -100,7 +100,8 @@ const char *pt_state_error_text(pt_state_error e);
 typedef int (*pt_state_written_fn)(void *ctx, const char *id, size_t len);
 
 #define PT_STATE_FILE_FORMAT "postfix-trace-state"
-#define PT_STATE_FILE_VERSION 2     /* 2: CRC-32 (zlib) instead of FNV-1a */
+#define PT_STATE_FILE_VERSION 3     /* 2: CRC-32 (zlib) instead of FNV-1a;
+                                       3: duplicate hashes of hash.h */
 
 /* A state file's text, built in memory (state_write.c). */
 typedef struct pt_snapshot {

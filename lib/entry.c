@@ -48,11 +48,32 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
     return len;
 }
 
+/* Are the n bytes at p all ASCII without NUL (stored as they are)? Eight
+ * bytes per step: a byte with its top bit set, or a zero byte, shows in
+ * the mask. */
+static int ascii_clean(const unsigned char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        if ((v | (v - ones)) & highs)
+            return 0;
+    }
+    for (; i < n; i++)
+        if (p[i] == 0 || p[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 /* Copy s into a as valid UTF-8; invalid bytes and NUL become U+FFFD. */
 char *pt_utf8_dup(pt_arena *a, pt_slice s)
 {
     if (!s.p)
         return NULL;
+    if (ascii_clean((const unsigned char *)s.p, s.n))
+        return pt_arena_strdup(a, s);
     const unsigned char *p = (const unsigned char *)s.p;
     size_t bad = 0, i = 0;
     while (i < s.n) {
@@ -130,6 +151,10 @@ static uint64_t sanitised_hash(uint64_t h, pt_slice v, size_t max)
 static int utf8_same_max(const char *s, pt_slice v, size_t max)
 {
     const unsigned char *p = (const unsigned char *)v.p;
+    if (v.n == 0)
+        return *s == '\0';
+    if (v.n <= max && ascii_clean(p, v.n))     /* stored as it is: compare whole */
+        return strncmp(s, v.p, v.n) == 0 && s[v.n] == '\0';
     size_t i = 0, out = 0;
     while (i < v.n) {
         size_t l = (p[i] >= 0x01 && p[i] < 0x80) ? 1 : utf8_seq(p + i, v.n - i);

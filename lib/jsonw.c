@@ -15,7 +15,7 @@ static const unsigned char needs_escape[256] = {
 };
 
 /* Make room for n more bytes; 0 on success. */
-static int reserve(pt_jw *w, size_t n)
+int pt_jw_grow(pt_jw *w, size_t n)
 {
     if (w->len + n <= w->cap)
         return 0;
@@ -35,25 +35,17 @@ static int reserve(pt_jw *w, size_t n)
 /* Append n bytes. */
 static void put(pt_jw *w, const char *s, size_t n)
 {
-    if (reserve(w, n))
+    if (pt_jw_room(w, n))
         return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
-}
-
-/* Append one byte. */
-static void putc1(pt_jw *w, char c)
-{
-    if (reserve(w, 1))
-        return;
-    w->buf[w->len++] = c;
 }
 
 /* Append a JSON-escaped string with its quotes. */
 static void put_escaped(pt_jw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    if (reserve(w, n + 2))
+    if (pt_jw_room(w, n + 2))
         return;
     w->buf[w->len++] = '"';
     size_t start = 0;
@@ -81,24 +73,7 @@ static void put_escaped(pt_jw *w, const char *s, size_t n)
         put(w, esc, el);
     }
     put(w, s + start, n - start);
-    putc1(w, '"');
-}
-
-/* Write the separating comma (unless first in its container) and the key. */
-static void key(pt_jw *w, const char *k)
-{
-    if (w->len && w->buf[w->len - 1] != '{' && w->buf[w->len - 1] != '[')
-        putc1(w, ',');
-    if (k) {                    /* keys are the writer's own ASCII literals */
-        size_t n = strlen(k);
-        if (reserve(w, n + 3))
-            return;
-        w->buf[w->len++] = '"';
-        memcpy(w->buf + w->len, k, n);
-        w->len += n;
-        w->buf[w->len++] = '"';
-        w->buf[w->len++] = ':';
-    }
+    pt_jw_byte(w, '"');
 }
 
 /* Empty the buffer. */
@@ -115,45 +90,16 @@ void pt_jw_free(pt_jw *w)
     memset(w, 0, sizeof *w);
 }
 
-/* Open an object. */
-void pt_jw_obj(pt_jw *w, const char *k)
-{
-    key(w, k);
-    putc1(w, '{');
-}
-
-/* Close an object. */
-void pt_jw_obj_end(pt_jw *w)
-{
-    putc1(w, '}');
-}
-
-/* Open an array. */
-void pt_jw_arr(pt_jw *w, const char *k)
-{
-    key(w, k);
-    putc1(w, '[');
-}
-
-/* Close an array. */
-void pt_jw_arr_end(pt_jw *w)
-{
-    putc1(w, ']');
-}
-
 /* A string value (NUL-terminated): one pass that finds the end and the
  * bytes to escape; runs without escapes are copied whole. */
-void pt_jw_str(pt_jw *w, const char *k, const char *s)
+void pt_jw_str_value(pt_jw *w, const char *s)
 {
-    if (!s)
-        return;
     const unsigned char *p = (const unsigned char *)s;
     while (*p && !needs_escape[*p])
         p++;
     if (*p == '\0') {                  /* the common case: nothing to escape */
         size_t n = (size_t)(p - (const unsigned char *)s);
-        key(w, k);
-        if (reserve(w, n + 2))
+        if (pt_jw_room(w, n + 2))
             return;
         w->buf[w->len++] = '"';
         memcpy(w->buf + w->len, s, n);
@@ -161,15 +107,12 @@ void pt_jw_str(pt_jw *w, const char *k, const char *s)
         w->buf[w->len++] = '"';
         return;
     }
-    pt_jw_strn(w, k, s, strlen(s));
+    put_escaped(w, s, strlen(s));
 }
 
 /* A string value of n bytes. */
-void pt_jw_strn(pt_jw *w, const char *k, const char *s, size_t n)
+void pt_jw_strn_value(pt_jw *w, const char *s, size_t n)
 {
-    if (!s)
-        return;
-    key(w, k);
     put_escaped(w, s, n);
 }
 
@@ -184,29 +127,18 @@ static char *utoa_end(uint64_t v, char *end)
 }
 
 /* An integer value. */
-void pt_jw_int(pt_jw *w, const char *k, int64_t v)
+void pt_jw_int_value(pt_jw *w, int64_t v)
 {
     char buf[24], *end = buf + sizeof buf;
     char *p = utoa_end(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, end);
     if (v < 0)
         *--p = '-';
-    key(w, k);
     put(w, p, (size_t)(end - p));
-}
-
-/* A boolean value. */
-void pt_jw_bool(pt_jw *w, const char *k, int v)
-{
-    key(w, k);
-    if (v)
-        put(w, "true", 4);
-    else
-        put(w, "false", 5);
 }
 
 /* Seconds as "%.10g" writes them, with a fast path for values with at most
  * two decimals below 10^7 (all Postfix writes). */
-void pt_jw_num(pt_jw *w, const char *k, double v)
+void pt_jw_num_value(pt_jw *w, double v)
 {
     char buf[40];
     size_t n;
@@ -231,17 +163,15 @@ void pt_jw_num(pt_jw *w, const char *k, double v)
         int r = snprintf(buf, sizeof buf, "%.10g", v);
         n = r < 0 ? 0 : (size_t)r;
     }
-    key(w, k);
     put(w, buf, n);
 }
 
 /* A time as an RFC 3339 string. */
-void pt_jw_time(pt_jw *w, const char *k, const pt_time *t)
+void pt_jw_time_value(pt_jw *w, const pt_time *t)
 {
-    char buf[48];
-    size_t n = pt_time_format(t, buf, sizeof buf);
-    key(w, k);
-    putc1(w, '"');
-    put(w, buf, n);
-    putc1(w, '"');
+    if (pt_jw_room(w, 50))
+        return;
+    w->buf[w->len++] = '"';
+    w->len += pt_time_format(t, w->buf + w->len, 48);
+    w->buf[w->len++] = '"';
 }

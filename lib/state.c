@@ -120,7 +120,7 @@ static json_object *get_array(json_object *o, const char *k)
 }
 
 /* Rebuild an entry from its JSON object; NULL when it is not valid. */
-static pt_entry *entry_from_json(const pt_core *c, json_object *o)
+static pt_entry *entry_from_json(const pt_core *c, json_object *o, int64_t version)
 {
     pt_slice host = get_slice(o, "host"), qid = get_slice(o, "queue_id");
     int64_t state = get_int(o, "state", -1), end = get_int(o, "end", -1);
@@ -141,7 +141,9 @@ static pt_entry *entry_from_json(const pt_core *c, json_object *o)
     e->from_weak = fl >> 8 & 1;
     e->touched_usec = get_int(o, "touched", 0);
     e->touch_seq = (uint64_t)get_int(o, "touch_seq", 0);
-    json_object *seen = get_array(o, "seen");           /* absent in older files */
+    /* absent in older files; before version 3 hashed otherwise (dropped:
+       only a line replayed across the upgrade goes undetected) */
+    json_object *seen = version >= 3 ? get_array(o, "seen") : NULL;
     size_t n_seen = seen ? json_object_array_length(seen) : 0;
     for (size_t i = 0; i < n_seen && i < PT_SEEN_MAX; i++) {
         json_object *h = json_object_array_get_idx(seen, i);
@@ -396,7 +398,8 @@ static char *slurp(FILE *f, size_t *len_out, pt_state_error *why)
 }
 
 /* Check the header line (first line of buf, NUL-ended in place); *version
- * is the file's format version (1: FNV-1a checksum, no records; 2: now). */
+ * is the file's format version (1: FNV-1a checksum, no records; 2: CRC-32;
+ * 3: now, duplicate hashes of hash.h). */
 static pt_state_error check_header(const char *line, json_object **hdr, int64_t *version)
 {
     *hdr = json_tokener_parse(line);
@@ -407,7 +410,7 @@ static pt_state_error check_header(const char *line, json_object **hdr, int64_t 
         || strcmp(json_object_get_string(fmt), PT_STATE_FILE_FORMAT) != 0)
         return PT_STATE_FOREIGN;
     *version = get_int(*hdr, "version", 0);
-    return *version == 1 || *version == PT_STATE_FILE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
+    return *version >= 1 && *version <= PT_STATE_FILE_VERSION ? PT_STATE_OK : PT_STATE_VERSION;
 }
 
 /* The checksum text of the n bytes at p as format version v writes it. */
@@ -562,7 +565,7 @@ int pt_state_load(pt_core *c, pt_outbox *b, FILE *f, uint64_t written_seq,
             n_recs++;
             continue;
         }
-        pt_entry *e = o ? entry_from_json(c, o) : NULL;
+        pt_entry *e = o ? entry_from_json(c, o, version) : NULL;
         json_object_put(o);
         if (!e || n_loaded >= (size_t)count) {
             pt_entry_free(e);

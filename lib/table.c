@@ -3,6 +3,7 @@
  * bucket array when the load passes 1; never shrinks.
  */
 #include "table.h"
+#include "hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +25,10 @@ void pt_table_destroy(pt_table *t)
     t->count = 0;
 }
 
-/* FNV-1a over host, a separator, and key. */
+/* Hash of host, then key (lengths included: "ab"+"c" differs from "a"+"bc"). */
 uint64_t pt_table_hash(pt_slice host, pt_slice key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < host.n; i++)
-        h = (h ^ (unsigned char)host.p[i]) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (size_t i = 0; i < key.n; i++)
-        h = (h ^ (unsigned char)key.p[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    return pt_hash_bytes(pt_hash_bytes(0, host.p, host.n), key.p, key.n);
 }
 
 /* The first node from n on (a bucket chain) that holds (host, key). An

@@ -410,7 +410,7 @@ END_TEST
 
 /* A state file of format 1 (written by the release before checkpoints:
  * FNV-1a checksum, no records) still loads, so an upgrade loses nothing;
- * the next checkpoint writes format 2. */
+ * the next checkpoint writes format 3. */
 START_TEST(state_format_1_still_loads)
 {
     char dir[] = "/tmp/pt-runner-XXXXXX";
@@ -430,7 +430,7 @@ START_TEST(state_format_1_still_loads)
     ck_assert_int_eq(pt_runner_stop(r), 0);
     pt_runner_free(r);
     char *text = slurp(state);
-    ck_assert_ptr_nonnull(strstr(text, "\"version\":2"));
+    ck_assert_ptr_nonnull(strstr(text, "\"version\":3"));
     free(text);
 }
 END_TEST
