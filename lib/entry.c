@@ -256,9 +256,13 @@ void pt_entry_free(pt_entry *e)
 /* Has the entry folded in a line with hash h? */
 int pt_entry_seen(const pt_entry *e, uint64_t h)
 {
-    if (!e->seen)
-        return 0;
     h = h ? h : 1;
+    if (!e->seen) {
+        for (uint32_t i = 0; i < e->n_seen; i++)
+            if (e->seen_few[i] == h)
+                return 1;
+        return 0;
+    }
     for (uint32_t i = (uint32_t)h & e->seen_mask;; i = (i + 1) & e->seen_mask) {
         if (e->seen[i] == h)
             return 1;
@@ -267,34 +271,48 @@ int pt_entry_seen(const pt_entry *e, uint64_t h)
     }
 }
 
+/* Put hash h into the open-addressing table of `slots` at t. */
+static void seen_put(uint64_t *t, uint32_t slots, uint64_t h)
+{
+    uint32_t j = (uint32_t)h & (slots - 1);
+    while (t[j])
+        j = (j + 1) & (slots - 1);
+    t[j] = h;
+}
+
 /* Remember line hash h. */
 void pt_entry_note_seen(pt_entry *e, uint64_t h)
 {
     h = h ? h : 1;
     if (e->n_seen >= PT_SEEN_MAX || pt_entry_seen(e, h))
         return;
+    if (!e->seen && e->n_seen < PT_SEEN_FEW) {
+        e->seen_few[e->n_seen++] = h;
+        return;
+    }
     if (!e->seen || (e->n_seen + 1) * 2 > e->seen_mask + 1) {     /* grow: load <= 1/2 */
-        uint32_t slots = e->seen ? (e->seen_mask + 1) * 2 : 16;
+        uint32_t slots = e->seen ? (e->seen_mask + 1) * 2 : 4 * PT_SEEN_FEW;
         uint64_t *n = calloc(slots, sizeof *n);
         if (!n)
             return;
-        for (uint32_t i = 0; e->seen && i <= e->seen_mask; i++) {
-            if (!e->seen[i])
-                continue;
-            uint32_t j = (uint32_t)e->seen[i] & (slots - 1);
-            while (n[j])
-                j = (j + 1) & (slots - 1);
-            n[j] = e->seen[i];
-        }
+        for (uint32_t i = 0; e->seen && i <= e->seen_mask; i++)
+            if (e->seen[i])
+                seen_put(n, slots, e->seen[i]);
+        for (uint32_t i = 0; !e->seen && i < e->n_seen; i++)
+            seen_put(n, slots, e->seen_few[i]);
         free(e->seen);
         e->seen = n;
         e->seen_mask = slots - 1;
     }
-    uint32_t i = (uint32_t)h & e->seen_mask;
-    while (e->seen[i])
-        i = (i + 1) & e->seen_mask;
-    e->seen[i] = h;
+    seen_put(e->seen, e->seen_mask + 1, h);
     e->n_seen++;
+}
+
+/* The kept line hashes: *n of them at the return value, zeros to skip. */
+const uint64_t *pt_entry_seen_all(const pt_entry *e, uint32_t *n)
+{
+    *n = e->seen ? e->seen_mask + 1 : e->n_seen;
+    return e->seen ? e->seen : e->seen_few;
 }
 
 /* Bytes held by an entry. */

@@ -74,6 +74,8 @@ typedef struct pt_rcpt_overflow {
 
 struct pt_host;
 
+#define PT_SEEN_FEW 8             /* line hashes kept in the entry itself */
+
 typedef struct pt_entry {
     pt_tnode node;              /* key: host + queue ID */
     const pt_core_options *opt; /* the owning core's caps */
@@ -81,8 +83,10 @@ typedef struct pt_entry {
     pt_dlink order;             /* its host's LRU (open) or linger FIFO (finished) */
     pt_dlink glob;              /* the same across all hosts (capacity) */
     uint64_t touch_seq;         /* when last touched, across hosts */
-    uint64_t *seen;             /* hashes of the queue-ID lines folded in (open
-                                   addressing, 0 free): duplicates are folded once */
+    uint64_t seen_few[PT_SEEN_FEW]; /* hashes of the queue-ID lines folded in, while
+                                   n_seen <= PT_SEEN_FEW (no allocation for most mails) */
+    uint64_t *seen;             /* then all of them here (open addressing, 0 free):
+                                   duplicates are folded once */
     uint32_t seen_mask, n_seen;
     pt_arena arena;
     char *host, *queue_id;
@@ -186,6 +190,9 @@ int pt_entry_seen(const pt_entry *e, uint64_t h);
 
 /* Remember line hash h (nothing once PT_SEEN_MAX are kept). */
 void pt_entry_note_seen(pt_entry *e, uint64_t h);
+
+/* The kept line hashes (state files): *n slots, zeros are free ones. */
+const uint64_t *pt_entry_seen_all(const pt_entry *e, uint32_t *n);
 
 /* Free an entry and all it owns. */
 void pt_entry_free(pt_entry *e);

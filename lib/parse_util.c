@@ -6,30 +6,6 @@
 #include <string.h>
 #include "parse_util.h"
 
-/* 1 when [p, e) starts with lit. */
-int pu_starts(const char *p, const char *e, const char *lit)
-{
-    size_t n = strlen(lit);
-    return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
-}
-
-/* Consume lit if the cursor starts with it; 1 on success. */
-int pu_lit(pu_cur *c, const char *lit)
-{
-    size_t n = strlen(lit);
-    if (pu_left(c) < n || memcmp(c->p, lit, n) != 0)
-        return 0;
-    c->p += n;
-    return 1;
-}
-
-/* 1 when the cursor's rest equals lit exactly. */
-int pu_rest_is(const pu_cur *c, const char *lit)
-{
-    size_t n = strlen(lit);
-    return pu_left(c) == n && memcmp(c->p, lit, n) == 0;
-}
-
 /* First occurrence of byte ch in [p, e), or NULL. */
 const char *pu_findc(const char *p, const char *e, char ch)
 {

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "postfix-trace/event.h"
 
 /* A cursor: the unread bytes are [p, e). */
@@ -55,14 +56,32 @@ static inline pt_slice pu_rest(const pu_cur *c)
     return pu_sl(c->p, c->e);
 }
 
+/* The literal matchers are inline: their literal's length is known when
+ * compiling, and the compare of a few bytes needs no call. */
+
 /* 1 when [p, e) starts with lit. */
-int pu_starts(const char *p, const char *e, const char *lit);
+static inline int pu_starts(const char *p, const char *e, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
+}
 
 /* Consume lit if the cursor starts with it; 1 on success. */
-int pu_lit(pu_cur *c, const char *lit);
+static inline int pu_lit(pu_cur *c, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (pu_left(c) < n || memcmp(c->p, lit, n) != 0)
+        return 0;
+    c->p += n;
+    return 1;
+}
 
 /* 1 when the cursor's rest equals lit exactly. */
-int pu_rest_is(const pu_cur *c, const char *lit);
+static inline int pu_rest_is(const pu_cur *c, const char *lit)
+{
+    size_t n = strlen(lit);
+    return pu_left(c) == n && memcmp(c->p, lit, n) == 0;
+}
 
 /* First occurrence of lit in [p, e), or NULL. */
 const char *pu_find(const char *p, const char *e, const char *lit);

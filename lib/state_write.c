@@ -111,9 +111,11 @@ static void put_entry(pt_jw *w, const pt_entry *e)
     pt_jw_int(w, "touched", e->touched_usec);
     pt_jw_int(w, "touch_seq", (int64_t)e->touch_seq);
     pt_jw_arr(w, "seen");                   /* hashes of its queue-ID lines (duplicates) */
-    for (uint32_t i = 0; e->seen && i <= e->seen_mask; i++)
-        if (e->seen[i])
-            pt_jw_int(w, NULL, (int64_t)e->seen[i]);
+    uint32_t n_seen;
+    const uint64_t *seen = pt_entry_seen_all(e, &n_seen);
+    for (uint32_t i = 0; i < n_seen; i++)
+        if (seen[i])
+            pt_jw_int(w, NULL, (int64_t)seen[i]);
     pt_jw_arr_end(w);
     pt_jw_int(w, "ended", e->ended_usec);
     pt_jw_int(w, "reuse_seq", e->reuse_seq);
