@@ -916,6 +916,8 @@ static void session_set_closing(pt_core *c, const pt_line *l, const pt_event *ev
     session_index(c, old);
     old->closing = 1;
     old->closing_usec = pt_time_usec(&l->time);
+    pt_dlist_del(&old->closing_link);   /* on the list already when an earlier connect of
+                                           its process made it closing: linked once */
     pt_dlist_push(&c->closing, &old->closing_link);
 }
 

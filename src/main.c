@@ -10,8 +10,11 @@
  * are stamped with the monotonic clock, the core's timer runs while the
  * input is idle, and each record is flushed as soon as it is written.
  * A write error (disk full) stops the reading and gives exit status 3.
- * Memory: one core, one reader at a time. Single-threaded; the only
- * global is the flag the stop signals set.
+ * With --shards N the lines go to N cores on N threads, a host's lines all
+ * to one (lib/shards.c); records reach on_record one at a time.
+ * Memory: one core (or the shards), one reader at a time. Single-threaded
+ * but for the shards' threads; the only global is the flag the stop
+ * signals set.
  */
 #include "chain.h"
 #include "options.h"
@@ -21,6 +24,7 @@
 #include "summary.h"
 #include "postfix-trace/core.h"
 #include "postfix-trace/line.h"
+#include "postfix-trace/shards.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -43,7 +47,9 @@ static volatile sig_atomic_t stop_requested;
 /* What a run holds: the core, where records go, what is counted. */
 typedef struct app {
     pt_cli_options *opt;
-    pt_core *core;
+    pt_core *core;              /* or NULL, and: */
+    pt_shards *shards;          /* --shards N > 1 (batch input only) */
+    int64_t arrivals;           /* lines handed to the shards */
     pt_header_reader *hr;
     FILE *out;
     int streaming;              /* flush each record (follow, pipes) */
@@ -150,11 +156,21 @@ static void feed_line(app *a, pt_read_result rr, const char *s, size_t n, int64_
 {
     pt_line line;
     if (rr != PT_READ_TOO_LONG && n > 0 && s[0] == '{' && is_record(s, n)) {
-        on_record(a, s, n);                 /* a record already: answer from it */
+        if (a->shards)                      /* a record already: answer from it */
+            pt_shards_forward(a->shards, s, n);
+        else
+            on_record(a, s, n);
         return;
     }
     pt_header_result hres = rr == PT_READ_TOO_LONG ? PT_HEADER_MALFORMED
                             : pt_header_read(a->hr, s, n, &line);
+    if (a->shards) {                        /* arrivals counted as pt_core_feed does */
+        if (hres == PT_HEADER_OK)
+            pt_shards_feed(a->shards, &line, ++a->arrivals);
+        else if (hres == PT_HEADER_MALFORMED)
+            pt_shards_count_malformed(a->shards);
+        return;
+    }
     if (hres == PT_HEADER_OK && now < 0)
         pt_core_feed(a->core, &line);
     else if (hres == PT_HEADER_OK)
@@ -289,9 +305,12 @@ static int app_init(app *a, pt_cli_options *opt, int streaming)
         if (opt->core.reorder_max_bytes > FOLLOW_HELD_BYTES)
             opt->core.reorder_max_bytes = FOLLOW_HELD_BYTES;
     }
-    a->core = pt_core_new(&opt->core, on_record, a);
+    if (opt->shards > 1 && !streaming)
+        a->shards = pt_shards_new((unsigned)opt->shards, &opt->core, on_record, a);
+    else
+        a->core = pt_core_new(&opt->core, on_record, a);
     a->hr = pt_header_reader_new(opt->year);
-    return a->core && a->hr ? 0 : -1;
+    return (a->core || a->shards) && a->hr ? 0 : -1;
 }
 
 /* Read every input; 0, or 1 when one could not be read. */
@@ -334,16 +353,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "postfix-trace: out of memory (or no temporary file: %s)\n", strerror(errno));
         return 1;
     }
+    if (opt.shards > 1 && streaming)
+        fprintf(stderr, "postfix-trace: --shards: not while following (one thread folds the lines)\n");
     int status = read_inputs(&a);
-    pt_core_flush(a.core);
+    if (a.shards)
+        pt_shards_finish(a.shards);
+    else
+        pt_core_flush(a.core);
     if (opt.stats) {
         pt_stats st;
         char buf[1024];
-        pt_core_stats(a.core, &st);
+        if (a.shards)
+            pt_shards_stats(a.shards, &st);
+        else
+            pt_core_stats(a.core, &st);
         pt_stats_json(&st, buf, sizeof buf);
         fprintf(stderr, "%s\n", buf);
     }
     pt_core_free(a.core);
+    pt_shards_free(a.shards);
     pt_header_reader_free(a.hr);
     if (a.chains && !a.streaming && (a.chain_error || pt_chains_emit(a.chains, write_chained, &a, opt.filter.explain))) {
         fprintf(stderr, "postfix-trace: keeping the records for the answer failed: %s\n",

@@ -4,6 +4,7 @@
  * fatal here: the caller decides the exit code.
  */
 #include "options.h"
+#include "postfix-trace/shards.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +43,10 @@ static const char usage_text[] =
 "                      without \"/daemon\" gets its daemon from the text\n"
 "  --emit-deferred     emit a \"progress\" record at a mail's first deferral\n"
 "  --stats             print the counters as one JSON object on standard error\n"
+"  --shards=N          fold the hosts' lines on N threads, a host's lines all in\n"
+"                      one (default 1; at most 64): a log of many hosts uses N\n"
+"                      cores; the same records, in another order across hosts;\n"
+"                      --max-entries is divided among them; not when following\n"
 "\n"
 "Questions (\"what happened to the mail to X?\"): every option given must\n"
 "match; one given again adds alternatives. Exit status 1 when nothing matches.\n"
@@ -121,7 +126,7 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
            O_HELP, O_VERSION, O_TO, O_FROM, O_QID, O_EXPLAIN,
            O_FOLLOW, O_SUMMARY, O_REPORT, O_COLOR,
            O_DOMAIN, O_STATUS, O_CLIENT, O_HOST, O_MSGID, O_SINCE, O_UNTIL,
-           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX, O_LIFETIME };
+           O_MAX_RCPT, O_MAX_EVENTS, O_MAX_RAW, O_MAX_TEXT, O_REORDER, O_PREFIX, O_LIFETIME, O_SHARDS };
     static const struct option longopts[] = {
         { "year", required_argument, NULL, O_YEAR },
         { "max-entries", required_argument, NULL, O_MAX },
@@ -154,11 +159,13 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
         { "reorder-window", required_argument, NULL, O_REORDER },
         { "program-prefix", required_argument, NULL, O_PREFIX },
         { "queue-lifetime", required_argument, NULL, O_LIFETIME },
+        { "shards", required_argument, NULL, O_SHARDS },
         { NULL, 0, NULL, 0 }
     };
     memset(o, 0, sizeof *o);
     pt_core_options_default(&o->core);
     o->color = -1;
+    o->shards = 1;
     o->core.reorder_window = PT_CLI_REORDER_WINDOW;
     opterr = 0;
     optind = 1;
@@ -209,6 +216,14 @@ pt_opt_result pt_options_parse(int argc, char **argv, pt_cli_options *o, FILE *e
                 o->core.linger = d;
             break;
         }
+        case O_SHARDS:
+            if (parse_long(optarg, 1, PT_SHARDS_MAX, &v)) {
+                fprintf(err, "postfix-trace: --shards: '%s' is not a number of threads (1 to %d)\n",
+                        optarg, PT_SHARDS_MAX);
+                return PT_OPT_EXIT_USAGE;
+            }
+            o->shards = (int)v;
+            break;
         case O_REORDER:
             if (parse_long(optarg, 0, 100000000, &v)) {
                 fprintf(err, "postfix-trace: --reorder-window: '%s' is not a number of lines "

@@ -20,6 +20,7 @@ typedef struct pt_cli_options {
     int summary;                /* --summary */
     const char *report;         /* --report FILE.html */
     int color;                  /* --color: -1 auto, 0 never, 1 always */
+    int shards;                 /* --shards: threads folding lines (1) */
     char **files;               /* input files; none = stdin */
     int n_files;
 } pt_cli_options;

@@ -285,6 +285,32 @@ START_TEST(noqueue_reject_and_aborted_session)
 }
 END_TEST
 
+/* A process's session made closing by a connect of another client, then
+ * set closing again by its own client's next connect in that second, is on
+ * the closing list once (it was linked twice: a use after free once the
+ * list was walked; ASan builds catch it, found by tests/cli/test-shards). */
+START_TEST(session_closing_twice_in_one_second)
+{
+    static const char *const lines[] = {
+        "Nov 23 04:19:56 mail00 postfix/smtpd[4792]: connect from localhost[127.0.0.1]:47614",
+        "Nov 23 04:20:10 mail00 postfix/smtpd[4792]: connect from localhost[127.0.0.1]:47598",
+        "Nov 23 04:20:10 mail00 postfix/smtpd[4792]: connect from localhost[127.0.0.1]:47614",
+        "Nov 23 04:20:11 mail00 postfix/smtpd[4792]: connect from localhost[127.0.0.1]:47600",
+        "Nov 23 04:20:11 mail00 postfix/smtpd[4792]: disconnect from localhost[127.0.0.1]:47600 ehlo=1 quit=1 commands=2",
+        NULL
+    };
+    pt_core_options o;
+    pt_core_options_default(&o);
+    o.reorder_window = 100;
+    collected c;
+    pt_stats st;
+    run(&o, lines, &c, &st);
+    ck_assert_int_eq(st.lines_parsed, 5);
+    ck_assert_int_eq(st.sessions, 0);
+    release(&c);
+}
+END_TEST
+
 START_TEST(expiry_and_progress)
 {
     static const char *const lines[] = {
@@ -912,6 +938,7 @@ int main(void)
     tcase_add_test(tc, full_cache_link_keeps_current_entry);
     tcase_add_test(tc, sessions_count_toward_max_entries);
     tcase_add_test(tc, recipient_cap_truncates_record);
+    tcase_add_test(tc, session_closing_twice_in_one_second);
     suite_add_tcase(s, tc);
     return pt_check_run(s);
 }
