@@ -436,7 +436,7 @@ static int grow(void **v, uint32_t *cap, uint32_t n, size_t elem)
 {
     if (n < *cap)
         return 0;
-    uint32_t nc = *cap ? *cap * 2 : 2;
+    uint32_t nc = *cap ? *cap * 2 : 1;     /* most mails: one recipient, one event */
     void *nv = realloc(*v, (size_t)nc * elem);
     if (!nv)
         return -1;

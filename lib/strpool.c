@@ -19,7 +19,7 @@ void *pt_arena_alloc(pt_arena *a, size_t n)
 {
     size_t need = (n + 7) & ~(size_t)7;
     if (!a->head || a->cap - a->used < need) {
-        size_t cap = a->cap ? a->cap * 2 : 128;
+        size_t cap = a->cap ? a->cap * 2 : 320;  /* a delivered mail's text fits one block */
         if (cap > 4096)
             cap = 4096;
         if (cap < need)
