@@ -60,6 +60,8 @@ struct pt_core {
     char **judge;               /* "host\0qid" of messages to judge after it (judge_later) */
     char **links;               /* "queued as" links to make after it (link_later) */
     size_t n_links, cap_links;
+    struct pt_entry *memo;      /* the entry the last lookup found (a mail's lines
+                                   come together): NULL when dropped */
     struct ranked *scratch_v;   /* the canonical sort's scratch (core.c) */
     pt_event *scratch_ev;
     uint32_t scratch_cap;

@@ -105,35 +105,48 @@ int pu_decimal(pu_cur *c, double *out)
     return 1;
 }
 
+/* Classes of queue-ID bytes: letters and digits, hex digits of short IDs
+ * (0-9 A-F), and vowels (long IDs have none). */
+enum { QC_ALNUM = 1, QC_HEX = 2, QC_VOWEL = 4 };
+#define QC_D (QC_ALNUM | QC_HEX)
+#define QC_H (QC_ALNUM | QC_HEX)
+#define QC_V (QC_ALNUM | QC_VOWEL)
+#define QC_HV (QC_ALNUM | QC_HEX | QC_VOWEL)
+#define QC_L QC_ALNUM
+static const unsigned char qid_class[256] = {
+    ['0'] = QC_D, ['1'] = QC_D, ['2'] = QC_D, ['3'] = QC_D, ['4'] = QC_D,
+    ['5'] = QC_D, ['6'] = QC_D, ['7'] = QC_D, ['8'] = QC_D, ['9'] = QC_D,
+    ['A'] = QC_HV, ['B'] = QC_H, ['C'] = QC_H, ['D'] = QC_H, ['E'] = QC_HV, ['F'] = QC_H,
+    ['G'] = QC_L, ['H'] = QC_L, ['I'] = QC_V, ['J'] = QC_L, ['K'] = QC_L, ['L'] = QC_L,
+    ['M'] = QC_L, ['N'] = QC_L, ['O'] = QC_V, ['P'] = QC_L, ['Q'] = QC_L, ['R'] = QC_L,
+    ['S'] = QC_L, ['T'] = QC_L, ['U'] = QC_V, ['V'] = QC_L, ['W'] = QC_L, ['X'] = QC_L,
+    ['Y'] = QC_L, ['Z'] = QC_L,
+    ['a'] = QC_V, ['b'] = QC_L, ['c'] = QC_L, ['d'] = QC_L, ['e'] = QC_V, ['f'] = QC_L,
+    ['g'] = QC_L, ['h'] = QC_L, ['i'] = QC_V, ['j'] = QC_L, ['k'] = QC_L, ['l'] = QC_L,
+    ['m'] = QC_L, ['n'] = QC_L, ['o'] = QC_V, ['p'] = QC_L, ['q'] = QC_L, ['r'] = QC_L,
+    ['s'] = QC_L, ['t'] = QC_L, ['u'] = QC_V, ['v'] = QC_L, ['w'] = QC_L, ['x'] = QC_L,
+    ['y'] = QC_L, ['z'] = QC_L,
+};
+
 /* 1 when [p, p+n) is a queue ID: short (upper hex) or long (no vowels), 5..32 bytes. */
 int pu_qid_valid(const char *p, size_t n)
 {
-    size_t i;
-    int hex = 1, nov = 1;
+    unsigned all = QC_ALNUM | QC_HEX, any = 0;
     if (n < 5 || n > 32)
         return 0;
-    for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (!is_alnum(ch))
-            return 0;
-        if (!(is_digit(ch) || (ch >= 'A' && ch <= 'F')))
-            hex = 0;
-        switch (ch) {
-        case 'A': case 'E': case 'I': case 'O': case 'U':
-        case 'a': case 'e': case 'i': case 'o': case 'u':
-            nov = 0;
-            break;
-        default:
-            break;
-        }
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = qid_class[(unsigned char)p[i]];
+        all &= c;
+        any |= c;
     }
-    return hex || nov;
+    /* every byte a letter or digit, and all hex (short ID) or no vowel (long ID) */
+    return (all & QC_ALNUM) && ((all & QC_HEX) || !(any & QC_VOWEL));
 }
 
 /* End of the run of ASCII letters and digits starting at p. */
 static const char *alnum_run(const char *p, const char *e)
 {
-    while (p < e && is_alnum((unsigned char)*p))
+    while (p < e && (qid_class[(unsigned char)*p] & QC_ALNUM))
         p++;
     return p;
 }
