@@ -10,7 +10,7 @@
  */
 #include "summary_internal.h"
 #include "fnv.h"
-#include "jscan.h"
+#include "postfix-trace/jscan.h"
 #include "postfix-trace/line.h"
 
 #include <ctype.h>

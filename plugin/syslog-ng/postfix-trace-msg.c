@@ -4,7 +4,7 @@
  */
 #include "postfix-trace-msg.h"
 
-#include <json-c/json.h>
+#include "postfix-trace/jscan.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -162,33 +162,40 @@ pt_sng_msg_to_line(LogMessage *m, const gchar *input, gsize input_len, gboolean 
     }
 }
 
-/* The top-level string field `key` of a record as a name-value pair. */
+/* A string value of a record as a name-value pair (unescaped when it has
+ * an escape; our records' top-level strings rarely do). */
 static void
-set_field(LogMessage *m, NVHandle h, struct json_object *o, const char *key)
+set_field(LogMessage *m, NVHandle h, pt_jval v)
 {
-    struct json_object *v;
-    if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-        log_msg_set_value(m, h, json_object_get_string(v), json_object_get_string_len(v));
+    char buf[1024];
+    if (v.type != PT_J_STRING)
+        return;
+    if (!memchr(v.p, '\\', v.n))
+        log_msg_set_value(m, h, v.p, (gssize) v.n);
+    else if (v.n < sizeof buf && pt_jscan_str(v, buf, sizeof buf))
+        log_msg_set_value(m, h, buf, -1);
 }
 
+/* The record's fields lifted into name-value pairs, read in place from
+ * its text (a json-c tree per record cost twice the whole core:
+ * docs/benchmarks.md). */
 LogMessage *
-pt_sng_record_msg(const gchar *json)
+pt_sng_record_msg(const gchar *json, gsize len)
 {
+    static const char *const names[] = { "kind", "id", "host", "queue_id", "end", "status" };
+    pt_jval v[6];
     LogMessage *m = log_msg_new_local();
-    struct json_object *o = json_tokener_parse(json);
 
-    log_msg_set_value(m, LM_V_MESSAGE, json, -1);
+    log_msg_set_value(m, LM_V_MESSAGE, json, (gssize) len);
     log_msg_set_value(m, LM_V_PROGRAM, "postfix-trace", -1);
     log_msg_set_value(m, LM_V_PID, "", 0);
-    if (o) {
-        set_field(m, h_kind, o, "kind");
-        set_field(m, h_id, o, "id");
-        set_field(m, h_host, o, "host");
-        set_field(m, h_queue_id, o, "queue_id");
-        set_field(m, h_end, o, "end");
-        set_field(m, h_status, o, "status");
-        set_field(m, LM_V_HOST, o, "host");
-        json_object_put(o);
-    }
+    pt_jscan_fields(pt_jscan_root(json, len), names, 6, v);
+    set_field(m, h_kind, v[0]);
+    set_field(m, h_id, v[1]);
+    set_field(m, h_host, v[2]);
+    set_field(m, h_queue_id, v[3]);
+    set_field(m, h_end, v[4]);
+    set_field(m, h_status, v[5]);
+    set_field(m, LM_V_HOST, v[2]);
     return m;
 }

@@ -18,8 +18,8 @@ void pt_sng_msg_global_init(void);
 void pt_sng_msg_to_line(LogMessage *m, const gchar *input, gsize input_len, gboolean include_raw,
                         pt_line *l, gchar **rawbuf);
 
-/* A new message for record json (NUL-terminated): MESSAGE = the record,
+/* A new message for record json (len bytes): MESSAGE = the record,
  * PROGRAM postfix-trace, HOST and .postfix.* from the record's fields. */
-LogMessage *pt_sng_record_msg(const gchar *json);
+LogMessage *pt_sng_record_msg(const gchar *json, gsize len);
 
 #endif

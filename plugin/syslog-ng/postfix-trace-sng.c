@@ -260,7 +260,7 @@ forward_records(PtSngParser *self, PtShared *sh, GQueue *list)
     guint n = g_queue_get_length(list);
     gchar *json;
     while ((json = g_queue_pop_head(list))) {
-        LogMessage *m = pt_sng_record_msg(json);
+        LogMessage *m = pt_sng_record_msg(json, strlen(json));
         LogPathOptions po = LOG_PATH_OPTIONS_INIT;
         g_free(json);
         po.ack_needed = FALSE;

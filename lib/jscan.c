@@ -5,7 +5,7 @@
  * span's end; what is not valid JSON ends the walk.
  * Memory: nothing allocated. Thread-safety: reentrant.
  */
-#include "jscan.h"
+#include "postfix-trace/jscan.h"
 
 #include <stdint.h>
 #include <stdlib.h>
