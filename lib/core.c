@@ -1349,19 +1349,22 @@ static void fold_event(pt_core *c, const pt_line *l, pt_event *ev)
     }
     c->st.lines_parsed++;
     uint64_t lh = 0;
+    pt_entry *before = NULL;
     if (!pt_slice_empty(ev->queue_id)) {
         lh = line_hash(l);
-        pt_entry *e = entry_find(c, l->host, ev->queue_id);
-        if (e && pt_entry_seen(e, lh)) {
+        before = entry_find(c, l->host, ev->queue_id);
+        if (before && pt_entry_seen(before, lh)) {
             c->st.lines_duplicate++;
-            touch(c, e, l);
+            touch(c, before, l);
             return;
         }
     }
     dispatch(c, l, ev);
     if (lh) {
         pt_entry *e = entry_find(c, l->host, ev->queue_id);
-        if (e)
+        if (e && e == before)
+            pt_entry_add_seen(e, lh);   /* checked above (a new entry at its address: empty) */
+        else if (e)
             pt_entry_note_seen(e, lh);
     }
 }

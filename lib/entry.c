@@ -283,8 +283,15 @@ static void seen_put(uint64_t *t, uint32_t slots, uint64_t h)
 /* Remember line hash h. */
 void pt_entry_note_seen(pt_entry *e, uint64_t h)
 {
+    if (!pt_entry_seen(e, h))
+        pt_entry_add_seen(e, h);
+}
+
+/* Remember line hash h, known not to be kept yet. */
+void pt_entry_add_seen(pt_entry *e, uint64_t h)
+{
     h = h ? h : 1;
-    if (e->n_seen >= PT_SEEN_MAX || pt_entry_seen(e, h))
+    if (e->n_seen >= PT_SEEN_MAX)
         return;
     if (!e->seen && e->n_seen < PT_SEEN_FEW) {
         e->seen_few[e->n_seen++] = h;

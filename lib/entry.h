@@ -191,6 +191,9 @@ int pt_entry_seen(const pt_entry *e, uint64_t h);
 /* Remember line hash h (nothing once PT_SEEN_MAX are kept). */
 void pt_entry_note_seen(pt_entry *e, uint64_t h);
 
+/* The same for a hash pt_entry_seen just said e does not keep. */
+void pt_entry_add_seen(pt_entry *e, uint64_t h);
+
 /* The kept line hashes (state files): *n slots, zeros are free ones. */
 const uint64_t *pt_entry_seen_all(const pt_entry *e, uint32_t *n);
 
