@@ -481,19 +481,12 @@ static int has_start_line(const pt_entry *e, want_mode mode)
     }
 }
 
-/* Is entry e keyed by host + qid? */
-static inline int entry_is(const pt_entry *e, pt_slice host, pt_slice qid)
-{
-    return e->node.key_len == qid.n && e->node.host_len == host.n
-        && memcmp(e->node.key, qid.p, qid.n) == 0 && memcmp(e->node.host, host.p, host.n) == 0;
-}
-
 /* The entry (any state) keyed by host + qid, or NULL; *h gets the key's
- * hash when it was computed (0 otherwise). The last one found is checked
- * first: a mail's lines come one after another, and its lookups repeat. */
+ * hash (for an insert). The last one found is checked first: a mail's
+ * lines come one after another, and its lookups repeat. */
 static pt_entry *lookup(pt_core *c, pt_slice host, pt_slice qid, uint64_t *h)
 {
-    if (c->memo && entry_is(c->memo, host, qid)) {
+    if (c->memo && pt_tnode_is(&c->memo->node, host, qid)) {
         *h = c->memo->node.hash;
         return c->memo;
     }

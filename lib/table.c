@@ -31,30 +31,12 @@ uint64_t pt_table_hash(pt_slice host, pt_slice key)
     return pt_hash_bytes(pt_hash_bytes(0, host.p, host.n), key.p, key.n);
 }
 
-/* Are the n bytes at a and b equal? Inline, eight bytes per step: host
- * names and queue IDs are short, and a call to memcmp costs more. */
-static inline int bytes_eq(const char *a, const char *b, size_t n)
-{
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return 0;
-    }
-    for (; n; a++, b++, n--)
-        if (*a != *b)
-            return 0;
-    return 1;
-}
-
 /* The first node from n on (a bucket chain) that holds (host, key). An
  * empty slice may have no pointer at all ("postfix: ..." has no pid). */
 static pt_tnode *match_from(pt_tnode *n, uint64_t h, pt_slice host, pt_slice key)
 {
     for (; n; n = n->next)
-        if (n->hash == h && n->key_len == key.n && n->host_len == host.n
-            && bytes_eq(n->key, key.p, key.n) && bytes_eq(n->host, host.p, host.n))
+        if (n->hash == h && pt_tnode_is(n, host, key))
             return n;
     return NULL;
 }
